@@ -1,0 +1,38 @@
+//! The DingTalk custom-robot webhook: payloads, signing, sending, and errcode hints.
+
+mod client;
+pub mod errcode;
+mod message;
+mod webhook;
+
+use serde::Serialize;
+
+pub use client::{Robot, SendError};
+pub use message::{At, MarkdownBody, Message, TextBody};
+pub use webhook::{Secret, Webhook, WebhookError};
+
+/// Whether DingTalk can have received a message: what a model needs to decide whether to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// DingTalk accepted it (errcode 0).
+    Yes,
+    /// It certainly did not arrive: resending cannot double-post.
+    No,
+    /// It may have arrived (e.g. a timeout after the request went out): check the group first.
+    Unknown,
+}
+
+/// What a successful send reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The size of the POSTed body in bytes.
+    pub body_bytes: usize,
+}
+
+/// Something that delivers a message to a group. The server holds one behind this seam so its
+/// tests can drive every path without a network.
+pub trait Deliver {
+    /// Sends one message and reports how it went.
+    fn deliver(&self, message: &Message) -> Result<Receipt, SendError>;
+}

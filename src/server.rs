@@ -1,0 +1,292 @@
+//! The MCP server: the session's negotiated version, method dispatch, and the read-answer loop.
+//!
+//! | method                      | answer                                                     |
+//! |-----------------------------|------------------------------------------------------------|
+//! | `initialize`                | the requested version if served, else the latest           |
+//! | `ping`                      | `{}`, at any time                                          |
+//! | `tools/list`                | every tool, no `nextCursor`; any cursor → -32602           |
+//! | `tools/call`                | a tool result; bad `name`/`arguments` shape → -32602       |
+//! | anything else               | -32601 at once, before `initialize` too                    |
+//! | a notification (no `id`)    | never answered                                             |
+
+use std::io::{self, BufRead, Write};
+use std::panic::{self, AssertUnwindSafe};
+
+use serde_json::{Map, Value, json};
+
+use crate::config::ConfigErrors;
+use crate::dingtalk::Deliver;
+use crate::jsonrpc::{ErrorCode, Incoming, Outgoing, Request, Response, RpcError};
+use crate::tools::{self, TOOLS};
+use crate::transport::{Frame, LineReader, MAX_LINE_BYTES, write_message};
+use crate::version::ProtocolVersion;
+
+/// Given to the model at `initialize`: what this server is for and how to use it well.
+const INSTRUCTIONS: &str = "This server posts messages into one DingTalk group chat through the \
+group's custom robot. Every member of the group sees each message at once and a robot message \
+cannot be recalled, so send only what the user asked for. Use send_text_message for plain text \
+and send_markdown_message for formatting (headings, bold, italic, links, images, lists, quotes; \
+DingTalk renders no tables or code blocks). To mention people, pass their mobile numbers in \
+atMobiles or their DingTalk user ids in atUserIds AND write @<mobile> or @<userId> in the text: \
+DingTalk notifies only people whose @ marker is in the text. atAll: true mentions everyone. A \
+robot may send 20 messages a minute (DingTalk then blocks it for 10 minutes) and a message body \
+may be at most 20,000 bytes, so combine updates into one message. Failed sends return isError \
+with DingTalk's errcode and a hint; when `delivered` is \"unknown\", check the group before \
+sending again.";
+
+/// The server's state: the robot (or why there is none) and the negotiated version.
+pub struct Server {
+    robot: Result<Box<dyn Deliver>, ConfigErrors>,
+    version: ProtocolVersion,
+}
+
+impl Server {
+    /// A server sending through `robot`; a configuration error is kept and reported by every
+    /// send, so the server still answers `initialize` and `tools/list`.
+    pub fn new(robot: Result<Box<dyn Deliver>, ConfigErrors>) -> Self {
+        Self {
+            robot,
+            version: ProtocolVersion::LATEST,
+        }
+    }
+
+    /// Answers one input line (already without its newline).
+    pub fn handle_line(&mut self, line: &[u8]) -> Outgoing {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Outgoing::Nothing;
+        }
+        let value: Value = match serde_json::from_slice(line) {
+            Ok(value) => value,
+            Err(error) => {
+                let message = format!("Parse error: the line is not valid JSON ({error})");
+                return Outgoing::Single(Response::error(
+                    None,
+                    RpcError::new(ErrorCode::ParseError, message),
+                ));
+            }
+        };
+        match value {
+            Value::Array(items) if items.is_empty() => Outgoing::Single(Response::error(
+                None,
+                RpcError::new(ErrorCode::InvalidRequest, "Invalid Request: empty batch"),
+            )),
+            Value::Array(items) => {
+                let responses: Vec<Response> = items
+                    .into_iter()
+                    .filter_map(|item| self.handle_message(Incoming::classify(item), true))
+                    .collect();
+                if responses.is_empty() {
+                    Outgoing::Nothing
+                } else {
+                    Outgoing::Batch(responses)
+                }
+            }
+            single => self
+                .handle_message(Incoming::classify(single), false)
+                .map_or(Outgoing::Nothing, Outgoing::Single),
+        }
+    }
+
+    fn handle_message(&mut self, message: Incoming, in_batch: bool) -> Option<Response> {
+        match message {
+            Incoming::Notification | Incoming::Response => None,
+            Incoming::Invalid { id, reason } => Some(Response::error(
+                id,
+                RpcError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("Invalid Request: {reason}"),
+                ),
+            )),
+            Incoming::Request(request) if in_batch && request.method == "initialize" => {
+                Some(Response::error(
+                    Some(request.id),
+                    RpcError::new(
+                        ErrorCode::InvalidRequest,
+                        "Invalid Request: initialize must not be part of a batch",
+                    ),
+                ))
+            }
+            Incoming::Request(request) => Some(self.handle_request(request)),
+        }
+    }
+
+    /// Answers one request; a panic inside becomes -32603 and the server goes on.
+    fn handle_request(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.dispatch(request)))
+            .unwrap_or_else(|_| {
+                Err(RpcError::new(
+                    ErrorCode::InternalError,
+                    "Internal error: the server failed while handling this request; it keeps serving",
+                ))
+            });
+        Response {
+            id: Some(id),
+            outcome,
+        }
+    }
+
+    fn dispatch(&mut self, request: Request) -> Result<Value, RpcError> {
+        let Request { method, params, .. } = request;
+        match method.as_str() {
+            "initialize" => Ok(self.initialize(&params)),
+            "ping" => Ok(json!({})),
+            "tools/list" => self.list_tools(&params),
+            "tools/call" => self.call_tool(params),
+            _ => Err(RpcError::new(
+                ErrorCode::MethodNotFound,
+                format!("Method not found: {method}"),
+            )),
+        }
+    }
+
+    fn initialize(&mut self, params: &Map<String, Value>) -> Value {
+        self.version = params
+            .get("protocolVersion")
+            .and_then(Value::as_str)
+            .and_then(ProtocolVersion::parse)
+            .unwrap_or(ProtocolVersion::LATEST);
+        let v = self.version;
+        let mut server_info = json!({
+            "name": env!("CARGO_PKG_NAME"),
+            "version": env!("CARGO_PKG_VERSION"),
+        });
+        if v.has_structured_output() {
+            server_info["title"] = "DingTalk robot".into();
+        }
+        if v.has_server_description() {
+            server_info["description"] = env!("CARGO_PKG_DESCRIPTION").into();
+            server_info["websiteUrl"] = env!("CARGO_PKG_HOMEPAGE").into();
+        }
+        json!({
+            "protocolVersion": v.as_str(),
+            "capabilities": {"tools": {"listChanged": false}},
+            "serverInfo": server_info,
+            "instructions": INSTRUCTIONS,
+        })
+    }
+
+    fn list_tools(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        if params.get("cursor").is_some_and(|c| !c.is_null()) {
+            return Err(RpcError::new(
+                ErrorCode::InvalidParams,
+                "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
+            ));
+        }
+        let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(self.version)).collect();
+        Ok(json!({ "tools": tools }))
+    }
+
+    fn call_tool(&mut self, mut params: Map<String, Value>) -> Result<Value, RpcError> {
+        let invalid = |message: String| RpcError::new(ErrorCode::InvalidParams, message);
+        let name = match params.remove("name") {
+            Some(Value::String(name)) => name,
+            _ => {
+                return Err(invalid(
+                    "Invalid params: tools/call needs `name`, a string".into(),
+                ));
+            }
+        };
+        let arguments = match params.remove("arguments") {
+            None => Map::new(),
+            Some(Value::Object(arguments)) => arguments,
+            Some(_) => {
+                return Err(invalid(
+                    "Invalid params: `arguments` must be an object".into(),
+                ));
+            }
+        };
+        let Some(tool) = tools::find(&name) else {
+            let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
+            return Err(invalid(format!(
+                "Unknown tool: {name}. Available tools: {}",
+                names.join(", ")
+            )));
+        };
+        let robot = self.robot.as_ref().map(|robot| robot.as_ref());
+        Ok(tool.call(arguments, robot).to_result(self.version))
+    }
+}
+
+/// Serves MCP until `input` ends: reads a line, answers it, flushes, repeats.
+///
+/// Returns `Ok` at end of input and when the host has closed `output` (a broken pipe means the
+/// host is gone, which is no error of ours).
+pub fn serve(input: impl BufRead, mut output: impl Write, server: &mut Server) -> io::Result<()> {
+    let mut lines = LineReader::new(input, MAX_LINE_BYTES);
+    loop {
+        let answer = match lines.next_frame()? {
+            Frame::Eof => return Ok(()),
+            Frame::TooLong => Outgoing::Single(Response::error(
+                None,
+                RpcError::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "Invalid Request: the line is longer than {MAX_LINE_BYTES} bytes and was discarded"
+                    ),
+                ),
+            )),
+            Frame::Line(line) => server.handle_line(&line),
+        };
+        let written = match answer {
+            Outgoing::Nothing => Ok(()),
+            answer => write_message(&mut output, &answer),
+        };
+        match written {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dingtalk::{Message, Receipt, SendError};
+
+    struct Panics;
+
+    impl Deliver for Panics {
+        fn deliver(&self, _: &Message) -> Result<Receipt, SendError> {
+            panic!("deliberate test panic")
+        }
+    }
+
+    fn answer(server: &mut Server, line: &str) -> String {
+        match server.handle_line(line.as_bytes()) {
+            Outgoing::Nothing => String::new(),
+            other => serde_json::to_string(&other).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_error_and_the_server_goes_on() {
+        let mut server = Server::new(Ok(Box::new(Panics)));
+        let call = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"send_text_message","arguments":{"text":"hi"}}}"#;
+        let out = answer(&mut server, call);
+        assert!(
+            out.starts_with(r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32603,"#),
+            "{out}"
+        );
+        assert_eq!(
+            answer(&mut server, r#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#),
+            r#"{"jsonrpc":"2.0","id":8,"result":{}}"#
+        );
+    }
+
+    #[test]
+    fn serve_stops_quietly_when_the_host_closes_stdout() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut server = Server::new(Err(ConfigErrors(Vec::new())));
+        let input = &b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n"[..];
+        assert!(serve(input, Closed, &mut server).is_ok());
+    }
+}
