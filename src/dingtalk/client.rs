@@ -145,7 +145,10 @@ impl Robot {
         if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
             quoted.push('…');
         }
-        self.redact(quoted.trim(), signature)
+        match quoted.trim() {
+            "" => "empty".to_owned(),
+            quoted => self.redact(quoted, signature),
+        }
     }
 
     fn classify(&self, error: ureq::Error, signature: Option<&str>) -> SendError {
