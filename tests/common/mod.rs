@@ -172,7 +172,14 @@ impl Process {
         drop(self.stdin.take());
         let status = wait_with_timeout(&mut self.child, ANSWER_TIMEOUT);
         let mut stdout = std::mem::take(&mut self.seen);
-        stdout.extend(self.lines.try_iter());
+        // The reader thread closes the channel at stdout's end: wait for that, not just for exit.
+        loop {
+            match self.lines.recv_timeout(ANSWER_TIMEOUT) {
+                Ok(line) => stdout.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("stdout did not close after exit"),
+            }
+        }
         let stderr = self
             .stderr
             .take()
