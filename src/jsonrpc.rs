@@ -56,6 +56,8 @@ pub enum ErrorCode {
     InvalidParams = -32602,
     /// A bug: handling the message panicked.
     InternalError = -32603,
+    /// MCP 2026-07-28: the request's `_meta` names a protocol version we do not serve.
+    UnsupportedProtocolVersion = -32022,
 }
 
 /// A JSON-RPC error object: errors are data, returned like any other result.

@@ -1,13 +1,18 @@
-//! The MCP server: the session's negotiated version, method dispatch, and the read-answer loop.
+//! The MCP server: era selection per request, method dispatch, and the read-answer loop.
 //!
-//! | method                      | answer                                                     |
-//! |-----------------------------|------------------------------------------------------------|
-//! | `initialize`                | the requested version if served, else the latest           |
-//! | `ping`                      | `{}`, at any time                                          |
-//! | `tools/list`                | every tool, no `nextCursor`; any cursor → -32602           |
-//! | `tools/call`                | a tool result; bad `name`/`arguments` shape → -32602       |
-//! | anything else               | -32601 at once, before `initialize` too                    |
-//! | a notification (no `id`)    | never answered                                             |
+//! Dual-era (MCP 2026-07-28 `basic/versioning`): a request whose `params._meta` names a
+//! protocol version is served statelessly under that version; `initialize` selects legacy
+//! semantics for the rest of the process; any other request uses the session's version.
+//!
+//! | method            | legacy (session)                              | 2026-07-28 (stateless)              |
+//! |-------------------|-----------------------------------------------|-------------------------------------|
+//! | `initialize`      | the requested version if served, else 2025-11-25 | (always legacy)                  |
+//! | `server/discover` | -32602: needs `_meta` protocolVersion          | versions, capabilities, serverInfo  |
+//! | `ping`            | `{}`                                           | -32601 (removed)                    |
+//! | `tools/list`      | every tool; any cursor → -32602                | same, plus `ttlMs`, `cacheScope`    |
+//! | `tools/call`      | a tool result; bad `name`/`arguments` → -32602 | same, plus `resultType`             |
+//! | anything else     | -32601 at once, before `initialize` too        | -32601                              |
+//! | no `id`           | never answered                                 | never answered                      |
 
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -34,6 +39,16 @@ may be at most 20,000 bytes, so combine updates into one message. Failed sends r
 with DingTalk's errcode and a hint; when `delivered` is \"unknown\", check the group before \
 sending again.";
 
+/// `_meta` key naming a request's protocol version (MCP 2026-07-28 `basic/index` §_meta).
+const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+/// `_meta` key a 2026-07-28 request must carry.
+const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+/// `_meta` key identifying us in every 2026-07-28 result.
+const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+/// How long a client may cache `tools/list` and `server/discover`: the table is fixed for the
+/// life of the process.
+const TTL_MS: u64 = 3_600_000;
+
 /// The server's state: the robot (or why there is none) and the negotiated version.
 pub struct Server {
     robot: Result<Box<dyn Deliver>, ConfigErrors>,
@@ -46,7 +61,7 @@ impl Server {
     pub fn new(robot: Result<Box<dyn Deliver>, ConfigErrors>) -> Self {
         Self {
             robot,
-            version: ProtocolVersion::LATEST,
+            version: ProtocolVersion::LATEST_HANDSHAKE,
         }
     }
 
@@ -128,56 +143,56 @@ impl Server {
 
     fn dispatch(&mut self, request: Request) -> Result<Value, RpcError> {
         let Request { method, params, .. } = request;
-        match method.as_str() {
-            "initialize" => Ok(self.initialize(&params)),
-            "ping" => Ok(json!({})),
-            "tools/list" => self.list_tools(&params),
-            "tools/call" => self.call_tool(params),
-            _ => Err(RpcError::new(
-                ErrorCode::MethodNotFound,
-                format!("Method not found: {method}"),
-            )),
+        if method == "initialize" {
+            return Ok(self.initialize(&params));
         }
+        let version = match requested_version(&params)? {
+            Some(version) => version,
+            None if method == "server/discover" => {
+                return Err(RpcError::new(
+                    ErrorCode::InvalidParams,
+                    format!(
+                        "Invalid params: server/discover needs params._meta[\"{PROTOCOL_VERSION_KEY}\"]"
+                    ),
+                ));
+            }
+            None => self.version,
+        };
+        let result = match method.as_str() {
+            "ping" if !version.is_modern() => json!({}),
+            "server/discover" => discover(),
+            "tools/list" => list_tools(&params, version)?,
+            "tools/call" => self.call_tool(params, version)?,
+            _ => {
+                return Err(RpcError::new(
+                    ErrorCode::MethodNotFound,
+                    format!("Method not found: {method}"),
+                ));
+            }
+        };
+        Ok(if version.is_modern() || method == "server/discover" {
+            complete(result)
+        } else {
+            result
+        })
     }
 
     fn initialize(&mut self, params: &Map<String, Value>) -> Value {
-        self.version = params
-            .get("protocolVersion")
-            .and_then(Value::as_str)
-            .and_then(ProtocolVersion::parse)
-            .unwrap_or(ProtocolVersion::LATEST);
-        let v = self.version;
-        let mut server_info = json!({
-            "name": env!("CARGO_PKG_NAME"),
-            "version": env!("CARGO_PKG_VERSION"),
-        });
-        if v.has_structured_output() {
-            server_info["title"] = "DingTalk robot".into();
-        }
-        if v.has_server_description() {
-            server_info["description"] = env!("CARGO_PKG_DESCRIPTION").into();
-            server_info["websiteUrl"] = env!("CARGO_PKG_HOMEPAGE").into();
-        }
+        self.version =
+            ProtocolVersion::negotiate(params.get("protocolVersion").and_then(Value::as_str));
         json!({
-            "protocolVersion": v.as_str(),
-            "capabilities": {"tools": {"listChanged": false}},
-            "serverInfo": server_info,
+            "protocolVersion": self.version.as_str(),
+            "capabilities": capabilities(),
+            "serverInfo": server_info(self.version),
             "instructions": INSTRUCTIONS,
         })
     }
 
-    fn list_tools(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
-        if params.get("cursor").is_some_and(|c| !c.is_null()) {
-            return Err(RpcError::new(
-                ErrorCode::InvalidParams,
-                "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
-            ));
-        }
-        let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(self.version)).collect();
-        Ok(json!({ "tools": tools }))
-    }
-
-    fn call_tool(&mut self, mut params: Map<String, Value>) -> Result<Value, RpcError> {
+    fn call_tool(
+        &mut self,
+        mut params: Map<String, Value>,
+        version: ProtocolVersion,
+    ) -> Result<Value, RpcError> {
         let invalid = |message: String| RpcError::new(ErrorCode::InvalidParams, message);
         let name = match params.remove("name") {
             Some(Value::String(name)) => name,
@@ -204,8 +219,98 @@ impl Server {
             )));
         };
         let robot = self.robot.as_ref().map(|robot| robot.as_ref());
-        Ok(tool.call(arguments, robot).to_result(self.version))
+        Ok(tool.call(arguments, robot).to_result(version))
     }
+}
+
+/// The version a request names in `params._meta`, if any: unsupported → -32022 with the
+/// versions we serve; a 2026-07-28 request without `clientCapabilities` → -32602.
+fn requested_version(params: &Map<String, Value>) -> Result<Option<ProtocolVersion>, RpcError> {
+    let Some(meta) = params.get("_meta").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let Some(requested) = meta.get(PROTOCOL_VERSION_KEY) else {
+        return Ok(None);
+    };
+    let Some(requested) = requested.as_str() else {
+        return Err(RpcError::new(
+            ErrorCode::InvalidParams,
+            format!("Invalid params: _meta[\"{PROTOCOL_VERSION_KEY}\"] must be a string"),
+        ));
+    };
+    let Some(version) = ProtocolVersion::parse(requested) else {
+        let supported: Vec<&str> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+        return Err(RpcError {
+            code: ErrorCode::UnsupportedProtocolVersion,
+            message: "Unsupported protocol version".into(),
+            data: Some(json!({"supported": supported, "requested": requested})),
+        });
+    };
+    if version.is_modern()
+        && !meta
+            .get(CLIENT_CAPABILITIES_KEY)
+            .is_some_and(Value::is_object)
+    {
+        return Err(RpcError::new(
+            ErrorCode::InvalidParams,
+            format!("Invalid params: missing required _meta[\"{CLIENT_CAPABILITIES_KEY}\"]"),
+        ));
+    }
+    Ok(Some(version))
+}
+
+fn capabilities() -> Value {
+    json!({"tools": {"listChanged": false}})
+}
+
+/// Who we are, with the fields `version`'s `Implementation` defines.
+fn server_info(version: ProtocolVersion) -> Value {
+    let mut info = json!({
+        "name": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    if version.has_structured_output() {
+        info["title"] = "DingTalk robot".into();
+    }
+    if version.has_server_description() {
+        info["description"] = env!("CARGO_PKG_DESCRIPTION").into();
+        info["websiteUrl"] = env!("CARGO_PKG_HOMEPAGE").into();
+    }
+    info
+}
+
+fn discover() -> Value {
+    let supported: Vec<&str> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+    json!({
+        "supportedVersions": supported,
+        "capabilities": capabilities(),
+        "instructions": INSTRUCTIONS,
+        "ttlMs": TTL_MS,
+        "cacheScope": "public",
+    })
+}
+
+fn list_tools(params: &Map<String, Value>, version: ProtocolVersion) -> Result<Value, RpcError> {
+    if params.get("cursor").is_some_and(|c| !c.is_null()) {
+        return Err(RpcError::new(
+            ErrorCode::InvalidParams,
+            "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
+        ));
+    }
+    let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(version)).collect();
+    let mut result = json!({ "tools": tools });
+    if version.is_modern() {
+        result["ttlMs"] = TTL_MS.into();
+        result["cacheScope"] = "public".into();
+    }
+    Ok(result)
+}
+
+/// Marks a 2026-07-28 result complete and identifies the server in its `_meta`.
+fn complete(mut result: Value) -> Value {
+    result["resultType"] = "complete".into();
+    result["_meta"] = json!({ SERVER_INFO_KEY: server_info(ProtocolVersion::V2026_07_28) });
+    result
 }
 
 /// Serves MCP until `input` ends: reads a line, answers it, flushes, repeats.

@@ -158,3 +158,82 @@ fn errors_without_a_readable_id_are_otherwise_schema_valid() {
     schema.validate("JSONRPCErrorResponse", &response).unwrap();
     server.finish(None);
 }
+
+/// `_meta` of a 2026-07-28 request.
+fn modern_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "schema-test", "version": "0"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    })
+}
+
+#[test]
+fn stateless_answers_match_the_2026_07_28_schema() {
+    let schema = McpSchema::load("2026-07-28");
+    let fake = Fake::start(TOKEN, Some(SECRET));
+    fake.script([
+        Reply::Errcode(0, "ok"),
+        Reply::Errcode(310000, "keywords not in content"),
+    ]);
+    let mut server = Process::for_fake(&fake, Some(SECRET));
+    let discover = server.request(1, "server/discover", json!({"_meta": modern_meta()}));
+    schema
+        .validate("DiscoverResultResponse", &discover)
+        .unwrap();
+    assert_eq!(
+        discover["result"]["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let tools = server.request(2, "tools/list", json!({"_meta": modern_meta()}));
+    validate_response(&schema, &tools, "ListToolsResult").unwrap();
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["send_text_message", "send_markdown_message"],
+        "a deterministic order"
+    );
+    for (id, text) in [(3, "delivered"), (4, "refused"), (5, "")] {
+        let call = server.request(
+            id,
+            "tools/call",
+            json!({"name": "send_text_message", "arguments": {"text": text}, "_meta": modern_meta()}),
+        );
+        validate_response(&schema, &call, "CallToolResult")
+            .unwrap_or_else(|e| panic!("{call}\n{e}"));
+        schema
+            .validate_with(
+                &tools["result"]["tools"][0]["outputSchema"],
+                &call["result"]["structuredContent"],
+            )
+            .unwrap();
+        assert_eq!(
+            call["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+            "dingtalk-mcp"
+        );
+    }
+    let mut meta = modern_meta();
+    meta["io.modelcontextprotocol/protocolVersion"] = "1900-01-01".into();
+    let unsupported = server.request(6, "tools/list", json!({"_meta": meta}));
+    schema
+        .validate("UnsupportedProtocolVersionError", &unsupported)
+        .unwrap();
+    let mut meta = modern_meta();
+    meta.as_object_mut()
+        .unwrap()
+        .remove("io.modelcontextprotocol/clientCapabilities");
+    let invalid = server.request(7, "tools/list", json!({"_meta": meta}));
+    schema
+        .validate("InvalidParamsError", &invalid["error"])
+        .unwrap();
+    validate_response(&schema, &invalid, "").unwrap();
+    server.finish(Some(&fake));
+}
