@@ -4,6 +4,7 @@
 //! With no arguments it serves MCP on stdin/stdout until stdin closes. Nothing but JSON-RPC is
 //! ever written to stdout; diagnostics go to stderr.
 
+mod clip;
 mod config;
 mod dingtalk;
 mod jsonrpc;

@@ -19,6 +19,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use serde_json::{Map, Value, json};
 
+use crate::clip::{NAME_CHARS, clip};
 use crate::config::ConfigErrors;
 use crate::dingtalk::Deliver;
 use crate::jsonrpc::{ErrorCode, Incoming, Outgoing, Request, Response, RpcError};
@@ -166,7 +167,7 @@ impl Server {
             _ => {
                 return Err(RpcError::new(
                     ErrorCode::MethodNotFound,
-                    format!("Method not found: {method}"),
+                    format!("Method not found: {}", clip(&method, NAME_CHARS)),
                 ));
             }
         };
@@ -214,7 +215,8 @@ impl Server {
         let Some(tool) = tools::find(&name) else {
             let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
             return Err(invalid(format!(
-                "Unknown tool: {name}. Available tools: {}",
+                "Unknown tool: {}. Available tools: {}",
+                clip(&name, NAME_CHARS),
                 names.join(", ")
             )));
         };

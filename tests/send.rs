@@ -439,3 +439,41 @@ fn no_network_io_happens_before_a_send() {
     server.finish(Some(&fake));
     assert!(fake.requests().is_empty());
 }
+
+/// Python hosts read lines with a 64 KiB default limit: no answer may outgrow it, whatever a
+/// client or the webhook sends.
+#[test]
+fn every_answer_line_stays_under_64_kib() {
+    const LIMIT: usize = 64 * 1024;
+    let huge: &'static str = Box::leak("界".repeat(20_000).into_boxed_str());
+    let fake = Fake::start(TOKEN, None);
+    fake.script([
+        Reply::Errcode(310000, huge),
+        Reply::Garbage(huge),
+        Reply::Status(500, huge),
+    ]);
+    let mut server = Process::for_fake(&fake, None);
+    server.initialize("2025-11-25");
+    for id in 1..=3 {
+        server.call(id, "send_text_message", json!({"text": "x"}));
+    }
+    let name = "n".repeat(1_000_000);
+    server.call(4, "send_text_message", json!({ name.clone(): 1 }));
+    server.request(5, "tools/call", json!({"name": name, "arguments": {}}));
+    server.request(6, &name, json!({}));
+    server.call(
+        7,
+        "send_markdown_message",
+        json!({"title": "t", "text": "x".repeat(1_000_000)}),
+    );
+    let finished = server.finish(Some(&fake));
+    assert_eq!(finished.stdout.len(), 8);
+    for line in &finished.stdout {
+        assert!(
+            line.len() < LIMIT,
+            "a {}-byte line: {}…",
+            line.len(),
+            &line[..200]
+        );
+    }
+}

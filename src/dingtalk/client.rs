@@ -12,12 +12,10 @@ use thiserror::Error;
 use super::message::Message;
 use super::webhook::{Secret, Webhook};
 use super::{Deliver, Delivery, Receipt};
+use crate::clip::{MESSAGE_CHARS, clip};
 
 /// At most this much of a reply is read: DingTalk's replies are tiny, a hostile one is not.
 const MAX_REPLY_BYTES: u64 = 64 * 1024;
-
-/// At most this much of an unreadable reply is quoted back to the model.
-const MAX_QUOTED_CHARS: usize = 200;
 
 /// Why a message was not (or may not have been) delivered. Every message is already redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -139,20 +137,17 @@ impl Robot {
         })
     }
 
-    fn quote(&self, body: &[u8], signature: Option<&str>) -> String {
-        let text = String::from_utf8_lossy(body);
-        let mut quoted: String = text.chars().take(MAX_QUOTED_CHARS).collect();
-        if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
-            quoted.push('…');
-        }
-        match quoted.trim() {
+    /// Outside text, redacted and clipped (redaction first, so a clip cannot cut a secret
+    /// in half and leave a prefix of it).
+    fn quote(&self, text: &str, signature: Option<&str>) -> String {
+        match text.trim() {
             "" => "empty".to_owned(),
-            quoted => self.redact(quoted, signature),
+            text => clip(&self.redact(text, signature), MESSAGE_CHARS),
         }
     }
 
     fn classify(&self, error: ureq::Error, signature: Option<&str>) -> SendError {
-        let detail = self.redact(&error.to_string(), signature);
+        let detail = self.quote(&error.to_string(), signature);
         match error {
             // Only a global timeout is set, so ureq cannot tell whether the request went out.
             ureq::Error::Timeout(_) => SendError::Timeout {
@@ -202,15 +197,15 @@ impl Robot {
             Ok(reply) if reply.errcode == 0 => Ok(()),
             Ok(reply) => Err(SendError::DingTalk {
                 errcode: reply.errcode,
-                errmsg: self.redact(&reply.errmsg, signature),
+                errmsg: self.quote(&reply.errmsg, signature),
             }),
             Err(_) if !(200..300).contains(&status) => Err(SendError::Http {
                 status,
-                body: self.quote(&body, signature),
+                body: self.quote(&String::from_utf8_lossy(&body), signature),
             }),
             Err(_) => Err(SendError::BadReply {
                 status,
-                body: self.quote(&body, signature),
+                body: self.quote(&String::from_utf8_lossy(&body), signature),
             }),
         }
     }

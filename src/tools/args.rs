@@ -5,6 +5,8 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::clip::{NAME_CHARS, clip};
+
 /// The JSON type of one declared argument; it drives both the input schema and the decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -86,7 +88,7 @@ impl Args {
         {
             let allowed: Vec<&str> = params.iter().map(|p| p.name).collect();
             return Err(ArgError::Unknown {
-                name: name.clone(),
+                name: clip(name, NAME_CHARS),
                 allowed: allowed.join(", "),
             });
         }

@@ -283,15 +283,37 @@ mod tests {
 
     #[test]
     fn names_fit_every_host() {
+        // The server name our README configures.
+        const SERVER: &str = "dingtalk";
         for tool in TOOLS {
+            let name = tool.name;
             assert!(
-                (1..=40).contains(&tool.name.len())
-                    && tool
-                        .name
+                (1..=40).contains(&name.len())
+                    && name
                         .bytes()
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-                "{}",
-                tool.name
+                "{name}: ^[a-z0-9_]{{1,40}}$ (Claude rejects dots; Codex and Copilot dots and slashes)"
+            );
+            assert!(
+                format!("mcp__{SERVER}__{name}").len() <= 64,
+                "{name}: Claude Code's prefixed name must fit 64 characters"
+            );
+            assert!(
+                SERVER.len() + name.len() <= 60,
+                "{name}: Cursor drops tools whose server + tool name exceeds 60 characters"
+            );
+        }
+    }
+
+    #[test]
+    fn the_output_schema_is_flat() {
+        // Gemini hosts rejected nested output schemas (shared/reference/mcp.md §3).
+        let schema = outcome::output_schema();
+        for (name, property) in schema["properties"].as_object().unwrap() {
+            let ty = property["type"].as_str().unwrap_or_default();
+            assert!(
+                ["string", "integer", "boolean", "number"].contains(&ty),
+                "{name} is {ty}"
             );
         }
     }
