@@ -5,6 +5,7 @@
 //! ever written to stdout; diagnostics go to stderr.
 
 mod clip;
+mod compose;
 mod config;
 mod dingtalk;
 mod jsonrpc;

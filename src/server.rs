@@ -349,12 +349,12 @@ pub fn serve(input: impl BufRead, mut output: impl Write, server: &mut Server) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dingtalk::{Message, Receipt, SendError};
+    use crate::dingtalk::SendError;
 
     struct Panics;
 
     impl Deliver for Panics {
-        fn deliver(&self, _: &Message) -> Result<Receipt, SendError> {
+        fn deliver(&self, _: &[u8]) -> Result<(), SendError> {
             panic!("deliberate test panic")
         }
     }

@@ -148,11 +148,7 @@ fn the_inspector_cli_works_in_legacy_and_auto_eras() {
             .iter()
             .filter_map(|t| t["name"].as_str())
             .collect();
-        assert_eq!(
-            names,
-            ["send_text_message", "send_markdown_message"],
-            "{era}"
-        );
+        assert_eq!(names, common::TOOL_NAMES, "{era}");
 
         let call = [
             "--method",

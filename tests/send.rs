@@ -30,7 +30,7 @@ fn a_signed_text_message_arrives_exactly_as_dingtalk_expects() {
     let request = &requests[0];
     assert_eq!(
         String::from_utf8(request.body.clone()).unwrap(),
-        r#"{"msgtype":"text","text":{"content":"部署完成 @13800000000"},"at":{"atMobiles":["13800000000"],"atUserIds":["u1"],"isAtAll":false}}"#
+        r#"{"msgtype":"text","text":{"content":"部署完成 @13800000000\n@u1"},"at":{"atMobiles":["13800000000"],"atUserIds":["u1"],"isAtAll":false}}"#
     );
     assert_eq!(request.headers["content-type"], "application/json");
     assert!(request.headers["user-agent"].starts_with("dingtalk-mcp/"));
@@ -42,13 +42,14 @@ fn a_signed_text_message_arrives_exactly_as_dingtalk_expects() {
     );
     assert_eq!(
         structured(&result),
-        &json!({"ok": true, "errcode": 0, "errmsg": "ok", "delivered": "yes",
-                "msgtype": "text", "bodyBytes": request.body.len()})
+        &json!({"ok": true, "errcode": 0, "errmsg": "ok", "delivered": "yes", "msgtype": "text",
+                "parts": 1, "bodyBytes": [request.body.len()], "mentionsAdded": ["@u1"]})
     );
     assert_eq!(
         result_text(&result),
         format!(
-            "Sent: the text message was delivered to the DingTalk group (errcode 0, {}-byte body).",
+            "Sent: the text message was delivered to the DingTalk group (errcode 0, {}-byte body). \
+             Mention markers @u1 were appended so the mentions notify.",
             request.body.len()
         )
     );
@@ -307,7 +308,7 @@ fn missing_configuration_still_serves_and_every_send_names_the_variable() {
     let init = server.initialize("2025-11-25");
     assert_eq!(init["protocolVersion"], "2025-11-25");
     let list = server.request(1, "tools/list", json!({}));
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 2);
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 6);
     for id in 2..=3 {
         let result = server.call(id, "send_text_message", json!({"text": "hi"}));
         let facts = structured(&result);

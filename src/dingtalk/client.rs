@@ -9,9 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::message::Message;
 use super::webhook::{Secret, Webhook};
-use super::{Deliver, Delivery, Receipt};
+use super::{Deliver, Delivery};
 use crate::clip::{MESSAGE_CHARS, clip};
 
 /// At most this much of a reply is read: DingTalk's replies are tiny, a hostile one is not.
@@ -220,8 +219,7 @@ fn is_connect_failure(kind: std::io::ErrorKind) -> bool {
 }
 
 impl Deliver for Robot {
-    fn deliver(&self, message: &Message) -> Result<Receipt, SendError> {
-        let body = message.to_body();
+    fn deliver(&self, body: &[u8]) -> Result<(), SendError> {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_millis());
@@ -231,11 +229,8 @@ impl Deliver for Robot {
             .agent
             .post(&signed.url)
             .header("Content-Type", "application/json")
-            .send(&body[..])
+            .send(body)
             .map_err(|error| self.classify(error, signature))?;
-        self.read_reply(response, signature)?;
-        Ok(Receipt {
-            body_bytes: body.len(),
-        })
+        self.read_reply(response, signature)
     }
 }

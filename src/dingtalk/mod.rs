@@ -8,7 +8,10 @@ mod webhook;
 use serde::Serialize;
 
 pub use client::{Robot, SendError};
-pub use message::{At, MarkdownBody, Message, TextBody};
+pub use message::{
+    ActionCardBody, At, Button, Buttons, FeedCardBody, FeedLink, LinkBody, MarkdownBody, Message,
+    TextBody,
+};
 pub use webhook::{Secret, Webhook, WebhookError};
 
 /// Whether DingTalk can have received a message: what a model needs to decide whether to retry.
@@ -21,18 +24,13 @@ pub enum Delivery {
     No,
     /// It may have arrived (e.g. a timeout after the request went out): check the group first.
     Unknown,
+    /// Some parts of a split message arrived and the rest did not.
+    Partial,
 }
 
-/// What a successful send reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Receipt {
-    /// The size of the POSTed body in bytes.
-    pub body_bytes: usize,
-}
-
-/// Something that delivers a message to a group. The server holds one behind this seam so its
-/// tests can drive every path without a network.
+/// Something that delivers a message body to a group. The server holds one behind this seam
+/// so its tests can drive every path without a network.
 pub trait Deliver {
-    /// Sends one message and reports how it went.
-    fn deliver(&self, message: &Message) -> Result<Receipt, SendError>;
+    /// POSTs one request body, exactly these bytes, and reports how it went.
+    fn deliver(&self, body: &[u8]) -> Result<(), SendError>;
 }

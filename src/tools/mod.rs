@@ -1,9 +1,9 @@
 //! The static tool table: names, titles, descriptions, schemas, and how each tool's arguments
 //! become a DingTalk message.
 //!
-//! Names and argument names are the original `mcp-dingding-bot`'s, so a host config written for
-//! it works with only `command` changed. Schemas stay in the subset every host accepts
-//! (`shared/reference/mcp.md` §3): `type: object`, `properties`, `required`,
+//! The first two tools and their argument names are the original `mcp-dingding-bot`'s, so a host
+//! config written for it works with only `command` changed. Schemas stay in the subset every
+//! host accepts (`shared/reference/mcp.md` §3): `type: object`, `properties`, `required`,
 //! `additionalProperties: false`, `items` on every array, a `description` on every property; no
 //! `$schema`, `$ref`, `format` or nullable unions.
 
@@ -12,10 +12,13 @@ mod outcome;
 
 use serde_json::{Map, Value, json};
 
+use crate::compose::{Draft, Mentions, Plan, compose};
 use crate::config::ConfigErrors;
-use crate::dingtalk::{At, Deliver, MarkdownBody, Message, TextBody};
+use crate::dingtalk::{
+    ActionCardBody, Button, Buttons, Deliver, FeedCardBody, FeedLink, LinkBody, Message,
+};
 use crate::version::ProtocolVersion;
-use args::{ArgError, Args, Kind, Param};
+use args::{ArgError, Args, Kind, Param, object_schema};
 pub use outcome::{Outcome, ToolError};
 
 /// One tool in the table.
@@ -26,11 +29,19 @@ pub struct Tool {
     /// The display name.
     pub title: &'static str,
     /// What the tool does, whom it reaches, and DingTalk's limits.
-    pub description: &'static str,
+    description: &'static str,
     /// The arguments, in schema order.
     params: &'static [Param],
-    /// Builds the message from checked arguments.
-    build: fn(&mut Args) -> Result<Message, ArgError>,
+    /// What calling it does.
+    run: Run,
+}
+
+#[derive(Debug)]
+enum Run {
+    /// Posts the message built from the arguments.
+    Send(fn(&mut Args) -> Result<Draft, ArgError>),
+    /// Shows what a send tool would post, posting nothing.
+    Preview,
 }
 
 const LIMITS: &str = "Every member of the group sees the message at once, and a robot message \
@@ -38,19 +49,26 @@ const LIMITS: &str = "Every member of the group sees the message at once, and a 
     10 minutes) and a request body of at most 20,000 bytes (UTF-8; a Chinese character is 3 \
     bytes), so combine updates into one message.";
 
+const SPLITS: &str = "A message over 20,000 bytes is split into up to 10 numbered parts, sent in \
+    order; the result says which parts arrived.";
+
+const MENTIONS: &str = "Mentions: list people in atMobiles/atUserIds (their @ markers are added \
+    to the text when missing, which DingTalk needs to notify them), or set atAll.";
+
 const AT_MOBILES: Param = Param {
     name: "atMobiles",
-    kind: Kind::Names,
+    kind: Kind::Mobiles,
     required: false,
-    description: "Mobile numbers of group members to mention, e.g. [\"13800000000\"]. DingTalk \
-        notifies them only if the text also contains @<mobile>, e.g. \"@13800000000\".",
+    description: "Mobile numbers of group members to mention: 11 digits starting with 1 for \
+        mainland China (e.g. \"13800000000\"), otherwise +<country code>-<number> (e.g. \
+        \"+852-12345678\"). A missing @<mobile> marker is appended to the text.",
 };
 const AT_USER_IDS: Param = Param {
     name: "atUserIds",
-    kind: Kind::Names,
+    kind: Kind::UserIds,
     required: false,
-    description: "DingTalk user ids of group members to mention. DingTalk notifies them only if \
-        the text also contains @<userId>.",
+    description: "DingTalk user ids of group members to mention. A missing @<userId> marker is \
+        appended to the text.",
 };
 const AT_ALL: Param = Param {
     name: "atAll",
@@ -59,16 +77,55 @@ const AT_ALL: Param = Param {
     description: "true to mention everyone in the group (@all). Default false.",
 };
 
+const SEND_TEXT: &str = "send_text_message";
+const SEND_MARKDOWN: &str = "send_markdown_message";
+const SEND_LINK: &str = "send_link_message";
+const SEND_ACTION_CARD: &str = "send_action_card_message";
+const SEND_FEED_CARD: &str = "send_feed_card_message";
+
+const BUTTON_FIELDS: &[Param] = &[
+    Param {
+        name: "title",
+        kind: Kind::Text,
+        required: true,
+        description: "The button's label.",
+    },
+    Param {
+        name: "actionUrl",
+        kind: Kind::Url,
+        required: true,
+        description: "Opened by the button: an http://, https:// or dingtalk:// URL.",
+    },
+];
+
+const FEED_LINK_FIELDS: &[Param] = &[
+    Param {
+        name: "title",
+        kind: Kind::Text,
+        required: true,
+        description: "The item's title.",
+    },
+    Param {
+        name: "messageUrl",
+        kind: Kind::Url,
+        required: true,
+        description: "Opened when the item is clicked: an http://, https:// or dingtalk:// URL.",
+    },
+    Param {
+        name: "picUrl",
+        kind: Kind::Url,
+        required: true,
+        description: "The item's picture: a public http:// or https:// image URL.",
+    },
+];
+
 /// Every tool, in the order `tools/list` shows them.
 pub static TOOLS: &[Tool] = &[
     Tool {
-        name: "send_text_message",
+        name: SEND_TEXT,
         title: "Send DingTalk text message",
         description: "Send a plain-text message to the DingTalk group through its custom robot. \
-            Use it for short notices; use send_markdown_message for formatting. Mentions: list \
-            people in atMobiles/atUserIds and write @<mobile>/@<userId> in the text, or set \
-            atAll. The result says whether DingTalk accepted the message and, if not, why and \
-            what to do.",
+            Use it for short notices; use send_markdown_message for formatting.",
         params: &[
             Param {
                 name: "text",
@@ -80,25 +137,21 @@ pub static TOOLS: &[Tool] = &[
             AT_USER_IDS,
             AT_ALL,
         ],
-        build: |args| {
-            Ok(Message::Text {
-                text: TextBody {
-                    content: args.text("text")?,
-                },
-                at: mentions(args)?,
+        run: Run::Send(|args| {
+            Ok(Draft::Text {
+                text: args.text("text")?,
+                mentions: mentions(args)?,
             })
-        },
+        }),
     },
     Tool {
-        name: "send_markdown_message",
+        name: SEND_MARKDOWN,
         title: "Send DingTalk markdown message",
         description: "Send a markdown message to the DingTalk group through its custom robot. \
             DingTalk renders only: headings (#), bold (**x**), italic (*x*), links ([t](url)), \
             images (![](url), public URLs only), ordered and unordered lists, quotes (>) and \
-            <font color=…>; it does NOT render tables or code blocks. Use a blank line between \
-            paragraphs. Mentions: list people in atMobiles/atUserIds and write \
-            @<mobile>/@<userId> in the text, or set atAll. The result says whether DingTalk \
-            accepted the message and, if not, why and what to do.",
+            <font color=…>; it does NOT render tables or code blocks (the result warns when it \
+            finds them). Use a blank line between paragraphs.",
         params: &[
             Param {
                 name: "title",
@@ -117,23 +170,226 @@ pub static TOOLS: &[Tool] = &[
             AT_USER_IDS,
             AT_ALL,
         ],
-        build: |args| {
-            Ok(Message::Markdown {
-                markdown: MarkdownBody {
+        run: Run::Send(|args| {
+            Ok(Draft::Markdown {
+                title: args.text("title")?,
+                text: args.text("text")?,
+                mentions: mentions(args)?,
+            })
+        }),
+    },
+    Tool {
+        name: SEND_LINK,
+        title: "Send DingTalk link card",
+        description: "Send a link card to the DingTalk group: a title, a short text and an \
+            optional picture that open a URL when clicked. DingTalk shortens long text with an \
+            ellipsis. No mentions.",
+        params: &[
+            Param {
+                name: "title",
+                kind: Kind::Text,
+                required: true,
+                description: "The card's title.",
+            },
+            Param {
+                name: "text",
+                kind: Kind::Text,
+                required: true,
+                description: "The card's text; keep it to a sentence or two.",
+            },
+            Param {
+                name: "messageUrl",
+                kind: Kind::Url,
+                required: true,
+                description: "Opened when the card is clicked: an http://, https:// or \
+                    dingtalk:// URL.",
+            },
+            Param {
+                name: "picUrl",
+                kind: Kind::Url,
+                required: false,
+                description: "The card's picture: a public http:// or https:// image URL.",
+            },
+        ],
+        run: Run::Send(|args| {
+            Ok(Draft::Card(Message::Link {
+                link: LinkBody {
                     title: args.text("title")?,
                     text: args.text("text")?,
+                    message_url: args.text("messageUrl")?,
+                    pic_url: args.string("picUrl")?,
                 },
-                at: mentions(args)?,
-            })
-        },
+            }))
+        }),
+    },
+    Tool {
+        name: SEND_ACTION_CARD,
+        title: "Send DingTalk action card",
+        description: "Send an action card to the DingTalk group: a title and markdown text with \
+            either one button for the whole card (singleTitle + singleUrl) or 1 to 5 independent \
+            buttons (buttons), never both. Same markdown subset as send_markdown_message. No \
+            mentions.",
+        params: &[
+            Param {
+                name: "title",
+                kind: Kind::Text,
+                required: true,
+                description: "Shown in the chat list and the notification.",
+            },
+            Param {
+                name: "text",
+                kind: Kind::Text,
+                required: true,
+                description: "The card's markdown text.",
+            },
+            Param {
+                name: "singleTitle",
+                kind: Kind::Text,
+                required: false,
+                description: "The label of the card's one button (with singleUrl; not with \
+                    buttons).",
+            },
+            Param {
+                name: "singleUrl",
+                kind: Kind::Url,
+                required: false,
+                description: "Opened by the card's one button: an http://, https:// or \
+                    dingtalk:// URL (with singleTitle; not with buttons).",
+            },
+            Param {
+                name: "buttons",
+                kind: Kind::Objects {
+                    fields: BUTTON_FIELDS,
+                    min: 1,
+                    max: 5,
+                },
+                required: false,
+                description: "1 to 5 independent buttons, each {title, actionUrl} (not with \
+                    singleTitle/singleUrl).",
+            },
+            Param {
+                name: "buttonsHorizontal",
+                kind: Kind::Flag,
+                required: false,
+                description: "true to lay the buttons out side by side instead of stacked. \
+                    Default false.",
+            },
+        ],
+        run: Run::Send(|args| {
+            let title = args.text("title")?;
+            let text = args.text("text")?;
+            let single = (args.string("singleTitle")?, args.string("singleUrl")?);
+            let buttons = match (single, args.objects("buttons")?) {
+                ((Some(title), Some(url)), None) => Buttons::Single { title, url },
+                ((None, None), Some(buttons)) => Buttons::Several {
+                    btns: buttons
+                        .into_iter()
+                        .map(|mut button| {
+                            Ok(Button {
+                                title: button.text("title")?,
+                                action_url: button.text("actionUrl")?,
+                            })
+                        })
+                        .collect::<Result<_, ArgError>>()?,
+                },
+                ((None, None), None) => {
+                    return Err(ArgError::Combination(
+                        "an action card needs either singleTitle + singleUrl (one button) or \
+                         buttons (1 to 5 buttons)",
+                    ));
+                }
+                (_, Some(_)) => {
+                    return Err(ArgError::Combination(
+                        "use either singleTitle + singleUrl or buttons, not both",
+                    ));
+                }
+                _ => {
+                    return Err(ArgError::Combination(
+                        "singleTitle and singleUrl go together: give both, or use buttons",
+                    ));
+                }
+            };
+            let horizontal = args.flag("buttonsHorizontal")?;
+            Ok(Draft::Card(Message::ActionCard {
+                action_card: ActionCardBody {
+                    title,
+                    text,
+                    buttons,
+                    btn_orientation: if horizontal { "1" } else { "0" },
+                },
+            }))
+        }),
+    },
+    Tool {
+        name: SEND_FEED_CARD,
+        title: "Send DingTalk feed card",
+        description: "Send a feed card to the DingTalk group: a list of 1 to 10 items, each a \
+            title with a picture that opens a URL. No mentions.",
+        params: &[Param {
+            name: "links",
+            kind: Kind::Objects {
+                fields: FEED_LINK_FIELDS,
+                min: 1,
+                max: 10,
+            },
+            required: true,
+            description: "1 to 10 items, each {title, messageUrl, picUrl}.",
+        }],
+        run: Run::Send(|args| {
+            let links = args
+                .objects("links")?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut link| {
+                    Ok(FeedLink {
+                        title: link.text("title")?,
+                        message_url: link.text("messageUrl")?,
+                        pic_url: link.text("picUrl")?,
+                    })
+                })
+                .collect::<Result<_, ArgError>>()?;
+            Ok(Draft::Card(Message::FeedCard {
+                feed_card: FeedCardBody { links },
+            }))
+        }),
+    },
+    Tool {
+        name: "preview_message",
+        title: "Preview a DingTalk message (dry run)",
+        description: "Show exactly what a send tool would POST to DingTalk, without sending: \
+            every request body (the parts of a split message), each body's size in bytes and \
+            SHA-256, the mention markers that would be added, and warnings such as markdown \
+            DingTalk will not render. It runs the same checks as the send tool, so argument \
+            errors show here too. Use it before sending anything long or formatted.",
+        params: &[
+            Param {
+                name: "tool",
+                kind: Kind::Choice(&[
+                    SEND_TEXT,
+                    SEND_MARKDOWN,
+                    SEND_LINK,
+                    SEND_ACTION_CARD,
+                    SEND_FEED_CARD,
+                ]),
+                required: true,
+                description: "The send tool to preview.",
+            },
+            Param {
+                name: "arguments",
+                kind: Kind::Object,
+                required: true,
+                description: "The arguments you would pass to that tool.",
+            },
+        ],
+        run: Run::Preview,
     },
 ];
 
-fn mentions(args: &mut Args) -> Result<At, ArgError> {
-    Ok(At {
-        at_mobiles: args.names(AT_MOBILES.name)?,
-        at_user_ids: args.names(AT_USER_IDS.name)?,
-        is_at_all: args.flag(AT_ALL.name)?,
+fn mentions(args: &mut Args) -> Result<Mentions, ArgError> {
+    Ok(Mentions {
+        mobiles: args.names(AT_MOBILES.name)?,
+        user_ids: args.names(AT_USER_IDS.name)?,
+        all: args.flag(AT_ALL.name)?,
     })
 }
 
@@ -145,44 +401,35 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 impl Tool {
     /// The JSON Schema of the arguments.
     pub fn input_schema(&self) -> Value {
-        let mut properties = Map::new();
-        for param in self.params {
-            let mut schema = match param.kind {
-                Kind::Text => json!({"type": "string"}),
-                Kind::Names => json!({"type": "array", "items": {"type": "string"}}),
-                Kind::Flag => json!({"type": "boolean"}),
-            };
-            schema["description"] = param.description.into();
-            properties.insert(param.name.to_owned(), schema);
-        }
-        let required: Vec<&str> = self
-            .params
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| p.name)
-            .collect();
-        json!({
-            "type": "object",
-            "properties": properties,
-            "required": required,
-            "additionalProperties": false,
-        })
+        object_schema(self.params)
+    }
+
+    fn read_only(&self) -> bool {
+        matches!(self.run, Run::Preview)
     }
 
     /// The tool's `tools/list` entry, with only the fields `version` defines.
     pub fn definition(&self, version: ProtocolVersion) -> Value {
+        let description = match self.run {
+            Run::Preview => self.description.to_owned(),
+            Run::Send(_) if self.params.iter().any(|p| p.name == AT_MOBILES.name) => {
+                format!("{} {MENTIONS} {SPLITS} {LIMITS}", self.description)
+            }
+            Run::Send(_) => format!("{} {LIMITS}", self.description),
+        };
         let mut tool = json!({
             "name": self.name,
-            "description": format!("{} {LIMITS}", self.description),
+            "description": description,
             "inputSchema": self.input_schema(),
         });
         if version.has_annotations() {
+            let read_only = self.read_only();
             tool["annotations"] = json!({
                 "title": self.title,
-                "readOnlyHint": false,
+                "readOnlyHint": read_only,
                 "destructiveHint": false,
-                "idempotentHint": false,
-                "openWorldHint": true,
+                "idempotentHint": read_only,
+                "openWorldHint": !read_only,
             });
         }
         if version.has_structured_output() {
@@ -192,32 +439,43 @@ impl Tool {
         tool
     }
 
-    /// Runs the tool: checks the arguments, then sends through `robot`.
+    /// Runs the tool: checks the arguments, composes the message, then sends it through
+    /// `robot` (or, for the preview, shows it).
     pub fn call(
         &'static self,
         arguments: Map<String, Value>,
         robot: Result<&dyn Deliver, &ConfigErrors>,
     ) -> Outcome {
-        let fail = |error: ToolError| Outcome::Failed {
-            tool: self.name,
-            error,
-        };
-        let message = match Args::new(arguments, self.params).and_then(|mut a| (self.build)(&mut a))
-        {
-            Ok(message) => message,
-            Err(error) => return fail(error.into()),
-        };
-        let robot = match robot {
-            Ok(robot) => robot,
-            Err(errors) => return fail(ToolError::Config(errors.clone())),
-        };
-        match robot.deliver(&message) {
-            Ok(receipt) => Outcome::Sent {
-                msgtype: message.msgtype(),
-                body_bytes: receipt.body_bytes,
+        match self.run {
+            Run::Send(_) => match self.plan(arguments, String::new()) {
+                Err(error) => Outcome::failed(self.name, error),
+                Ok(plan) => match robot {
+                    Err(errors) => Outcome::failed(self.name, ToolError::Config(errors.clone())),
+                    Ok(robot) => Outcome::send(self.name, plan, robot),
+                },
             },
-            Err(error) => fail(error.into()),
+            Run::Preview => match self.preview(arguments) {
+                Ok((target, plan)) => Outcome::previewed(target, plan),
+                Err(error) => Outcome::failed(self.name, error),
+            },
         }
+    }
+
+    /// The bodies a send tool would POST for `arguments` (named under `path` in errors).
+    fn plan(&self, arguments: Map<String, Value>, path: String) -> Result<Plan, ToolError> {
+        let Run::Send(build) = self.run else {
+            unreachable!("only send tools are planned")
+        };
+        let mut args = Args::at_path(arguments, self.params, path)?;
+        Ok(compose(build(&mut args)?)?)
+    }
+
+    fn preview(&self, arguments: Map<String, Value>) -> Result<(&'static str, Plan), ToolError> {
+        let mut args = Args::new(arguments, self.params)?;
+        let name = args.text("tool")?;
+        let (arguments, path) = args.object("arguments")?;
+        let target = find(&name).unwrap_or_else(|| unreachable!("`tool` is one of the send tools"));
+        Ok((target.name, target.plan(arguments, path)?))
     }
 }
 
@@ -307,12 +565,15 @@ mod tests {
 
     #[test]
     fn the_output_schema_is_flat() {
-        // Gemini hosts rejected nested output schemas (shared/reference/mcp.md §3).
+        // Gemini hosts rejected nested output schemas (shared/reference/mcp.md §3): only
+        // primitives and arrays of primitives.
         let schema = outcome::output_schema();
+        let primitive = |ty: &str| ["string", "integer", "boolean", "number"].contains(&ty);
         for (name, property) in schema["properties"].as_object().unwrap() {
             let ty = property["type"].as_str().unwrap_or_default();
+            let item = property["items"]["type"].as_str().unwrap_or_default();
             assert!(
-                ["string", "integer", "boolean", "number"].contains(&ty),
+                primitive(ty) || (ty == "array" && primitive(item)),
                 "{name} is {ty}"
             );
         }
@@ -320,15 +581,26 @@ mod tests {
 
     #[test]
     fn the_original_servers_tools_and_arguments_exist() {
-        let text = find("send_text_message").unwrap().input_schema();
+        let text = find(SEND_TEXT).unwrap().input_schema();
         assert_eq!(text["required"], json!(["text"]));
-        let markdown = find("send_markdown_message").unwrap().input_schema();
+        let markdown = find(SEND_MARKDOWN).unwrap().input_schema();
         assert_eq!(markdown["required"], json!(["title", "text"]));
         for schema in [text, markdown] {
             for arg in ["atMobiles", "atUserIds", "atAll"] {
                 assert!(schema["properties"][arg].is_object(), "{arg}");
             }
         }
+    }
+
+    #[test]
+    fn the_preview_can_name_every_send_tool() {
+        let schema = find("preview_message").unwrap().input_schema();
+        let sends: Vec<&str> = TOOLS
+            .iter()
+            .filter(|t| matches!(t.run, Run::Send(_)))
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(schema["properties"]["tool"]["enum"], json!(sends));
     }
 
     #[test]
@@ -347,5 +619,10 @@ mod tests {
                    "idempotentHint": false, "openWorldHint": true})
         );
         assert_eq!(new["outputSchema"], outcome::output_schema());
+        let preview = find("preview_message")
+            .unwrap()
+            .definition(ProtocolVersion::V2025_11_25);
+        assert_eq!(preview["annotations"]["readOnlyHint"], true);
+        assert_eq!(preview["annotations"]["openWorldHint"], false);
     }
 }

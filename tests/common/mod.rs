@@ -26,6 +26,16 @@ pub const TOKEN: &str = "5ec4a7f0c1d2e3f4a5b6c7d8e9f00112233445566778899aabbccdd
 /// The secret of every signing test robot.
 pub const SECRET: &str = "SECb7f3c0ffee5ecre7d1ngta1k0123456789abcdef0123456789abcdef012345";
 
+/// Every tool, in `tools/list` order.
+pub const TOOL_NAMES: [&str; 6] = [
+    "send_text_message",
+    "send_markdown_message",
+    "send_link_message",
+    "send_action_card_message",
+    "send_feed_card_message",
+    "preview_message",
+];
+
 /// How long a test waits for one answer before failing.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 

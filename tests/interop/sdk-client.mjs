@@ -36,11 +36,18 @@ await check("initialize negotiates the SDK's latest version", async () => {
 });
 
 let tools;
-await check("tools/list returns both tools with output schemas", async () => {
+await check("tools/list returns every tool with an output schema", async () => {
   ({ tools } = await client.listTools());
-  assert.deepEqual(tools.map((t) => t.name), ["send_text_message", "send_markdown_message"]);
+  assert.deepEqual(tools.map((t) => t.name), [
+    "send_text_message",
+    "send_markdown_message",
+    "send_link_message",
+    "send_action_card_message",
+    "send_feed_card_message",
+    "preview_message",
+  ]);
   for (const tool of tools) {
-    assert.equal(tool.annotations.openWorldHint, true);
+    assert.equal(tool.annotations.readOnlyHint, tool.name === "preview_message");
     assert.equal(tool.outputSchema.type, "object");
   }
 });

@@ -1,0 +1,375 @@
+//! From what a tool was asked to send to the exact bodies that will be POSTed: mention markers
+//! added, markdown checked, long text and markdown split into numbered parts under DingTalk's
+//! 20,000-byte body limit (`shared/reference/dingtalk.md` §1.6).
+//!
+//! Sending and `preview_message` both go through [`compose`], so a preview shows the very bytes
+//! a send would POST.
+
+mod markdown;
+mod mentions;
+mod split;
+
+use thiserror::Error;
+
+use crate::dingtalk::{At, MarkdownBody, Message, TextBody};
+pub use mentions::Mentions;
+use split::SplitError;
+
+/// DingTalk refuses a request body over this many bytes (errcode 460101): UTF-8 bytes of the
+/// whole JSON body, envelope, `at` object and escaping included.
+pub const MAX_BODY_BYTES: usize = 20_000;
+/// A long message is split into at most this many parts.
+pub const MAX_PARTS: usize = 10;
+
+/// A message as a tool asked for it, arguments already validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Draft {
+    /// Plain text with mentions; split when too long.
+    Text {
+        /// The text.
+        text: String,
+        /// Who to mention.
+        mentions: Mentions,
+    },
+    /// Markdown with mentions; split when too long.
+    Markdown {
+        /// The title, numbered per part when split.
+        title: String,
+        /// The markdown text.
+        text: String,
+        /// Who to mention.
+        mentions: Mentions,
+    },
+    /// A link, actionCard or feedCard: sent whole or not at all.
+    Card(Message),
+}
+
+/// What will be POSTed, in order, and what was changed or noticed on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The msgtype of every part.
+    pub msgtype: &'static str,
+    /// The exact request bodies, each at most [`MAX_BODY_BYTES`].
+    pub bodies: Vec<Vec<u8>>,
+    /// Mention markers appended to the content so the mentions notify.
+    pub mentions_added: Vec<String>,
+    /// Things DingTalk will not render as the model may expect.
+    pub warnings: Vec<String>,
+}
+
+/// Why a message cannot be sent as asked; the model can fix each by shortening something.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ComposeError {
+    /// A card over the limit: cards are never split.
+    #[error(
+        "the {msgtype} message is {bytes} bytes as JSON, over DingTalk's {MAX_BODY_BYTES}-byte limit for one message (only text and markdown are split into parts); shorten it"
+    )]
+    CardTooLarge {
+        /// The card's msgtype.
+        msgtype: &'static str,
+        /// Its body size.
+        bytes: usize,
+    },
+    /// Text or markdown that would need more than [`MAX_PARTS`] parts.
+    #[error(
+        "the message is {bytes} bytes as JSON and would need more than {MAX_PARTS} parts of at most {MAX_BODY_BYTES} bytes; shorten it or send it in several calls"
+    )]
+    TooManyParts {
+        /// The unsplit body size.
+        bytes: usize,
+    },
+    /// The title, mentions and numbering alone fill a part.
+    #[error(
+        "the title and mentions alone leave no room for text within {MAX_BODY_BYTES} bytes per part; shorten them"
+    )]
+    NoRoom,
+    /// A link, image or `<font>` element larger than a part.
+    #[error(
+        "a markdown link, image or <font> element is larger than one part ({MAX_BODY_BYTES} bytes) and cannot be split; shorten it"
+    )]
+    SpanTooLarge,
+}
+
+/// Composes the bodies for `draft`.
+pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
+    match draft {
+        Draft::Card(message) => {
+            let body = message.to_body();
+            if body.len() > MAX_BODY_BYTES {
+                return Err(ComposeError::CardTooLarge {
+                    msgtype: message.msgtype(),
+                    bytes: body.len(),
+                });
+            }
+            Ok(Plan {
+                msgtype: message.msgtype(),
+                bodies: vec![body],
+                mentions_added: Vec::new(),
+                warnings: Vec::new(),
+            })
+        }
+        Draft::Text { text, mentions } => {
+            let added = mentions.missing_markers(&text);
+            let suffix = marker_suffix("\n", &added);
+            let at = at_of(mentions);
+            let text_body = |content: String, at: At| {
+                Message::Text {
+                    text: TextBody { content },
+                    at,
+                }
+                .to_body()
+            };
+            let bodies = split_into_bodies(
+                &text,
+                &[],
+                |piece, numbering| match numbering {
+                    None => text_body(format!("{piece}{suffix}"), at.clone()),
+                    Some((i, n)) if i == n => {
+                        text_body(format!("({i}/{n})\n{piece}{suffix}"), at.clone())
+                    }
+                    Some((i, n)) => text_body(format!("({i}/{n})\n{piece}"), At::default()),
+                },
+                // The largest numbering and the last part's suffix and `at`, for every part.
+                || text_body(format!("({MAX_PARTS}/{MAX_PARTS})\n{suffix}"), at.clone()),
+            )?;
+            Ok(Plan {
+                msgtype: "text",
+                bodies,
+                mentions_added: added,
+                warnings: Vec::new(),
+            })
+        }
+        Draft::Markdown {
+            title,
+            text,
+            mentions,
+        } => {
+            let warnings = markdown::warnings(&text);
+            let added = mentions.missing_markers(&text);
+            let suffix = marker_suffix("\n\n", &added);
+            let at = at_of(mentions);
+            let markdown_body = |title: String, text: String, at: At| {
+                Message::Markdown {
+                    markdown: MarkdownBody { title, text },
+                    at,
+                }
+                .to_body()
+            };
+            let bodies = split_into_bodies(
+                &text,
+                &split::protected_spans(&text),
+                |piece, numbering| match numbering {
+                    None => markdown_body(title.clone(), format!("{piece}{suffix}"), at.clone()),
+                    Some((i, n)) if i == n => markdown_body(
+                        format!("{title} ({i}/{n})"),
+                        format!("{piece}{suffix}"),
+                        at.clone(),
+                    ),
+                    Some((i, n)) => markdown_body(
+                        format!("{title} ({i}/{n})"),
+                        piece.to_owned(),
+                        At::default(),
+                    ),
+                },
+                || {
+                    markdown_body(
+                        format!("{title} ({MAX_PARTS}/{MAX_PARTS})"),
+                        suffix.clone(),
+                        at.clone(),
+                    )
+                },
+            )?;
+            Ok(Plan {
+                msgtype: "markdown",
+                bodies,
+                mentions_added: added,
+                warnings,
+            })
+        }
+    }
+}
+
+/// One body when `text` fits, else numbered parts. `body(piece, Some((i, n)))` builds part `i`
+/// of `n`; `envelope()` is the largest body with an empty piece, so the room left for text is
+/// `MAX_BODY_BYTES - envelope().len()` in every part (JSON escaping is per character, so a
+/// body's size is the envelope's plus the piece's escaped size).
+fn split_into_bodies(
+    text: &str,
+    protected: &[std::ops::Range<usize>],
+    body: impl Fn(&str, Option<(usize, usize)>) -> Vec<u8>,
+    envelope: impl Fn() -> Vec<u8>,
+) -> Result<Vec<Vec<u8>>, ComposeError> {
+    let whole = body(text, None);
+    if whole.len() <= MAX_BODY_BYTES {
+        return Ok(vec![whole]);
+    }
+    let budget = MAX_BODY_BYTES
+        .checked_sub(envelope().len())
+        .filter(|&room| room > 0)
+        .ok_or(ComposeError::NoRoom)?;
+    let pieces = split::split(text, budget, MAX_PARTS, protected).map_err(|e| match e {
+        SplitError::TooManyPieces => ComposeError::TooManyParts { bytes: whole.len() },
+        SplitError::SpanTooLarge => ComposeError::SpanTooLarge,
+    })?;
+    let n = pieces.len();
+    Ok(pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| body(piece, Some((i + 1, n))))
+        .collect())
+}
+
+fn marker_suffix(separator: &str, markers: &[String]) -> String {
+    if markers.is_empty() {
+        String::new()
+    } else {
+        format!("{separator}{}", markers.join(" "))
+    }
+}
+
+fn at_of(mentions: Mentions) -> At {
+    At {
+        at_mobiles: mentions.mobiles,
+        at_user_ids: mentions.user_ids,
+        is_at_all: mentions.all,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn mention(mobile: &str) -> Mentions {
+        Mentions {
+            mobiles: vec![mobile.to_owned()],
+            ..Mentions::default()
+        }
+    }
+
+    fn json(body: &[u8]) -> Value {
+        serde_json::from_slice(body).unwrap()
+    }
+
+    #[test]
+    fn a_short_message_is_one_body_with_missing_markers_added() {
+        let plan = compose(Draft::Text {
+            text: "deploy done".into(),
+            mentions: mention("13800000000"),
+        })
+        .unwrap();
+        assert_eq!(plan.mentions_added, ["@13800000000"]);
+        assert_eq!(
+            String::from_utf8(plan.bodies[0].clone()).unwrap(),
+            r#"{"msgtype":"text","text":{"content":"deploy done\n@13800000000"},"at":{"atMobiles":["13800000000"],"isAtAll":false}}"#
+        );
+    }
+
+    /// Chinese text around every boundary: each part fits, the parts reassemble, mentions go
+    /// on the last part only.
+    #[test]
+    fn long_chinese_text_splits_into_numbered_parts_that_reassemble() {
+        let paragraph = "钉钉机器人消息测试，".repeat(150); // 4,500 bytes
+        let text = vec![paragraph; 10].join("\n\n");
+        let plan = compose(Draft::Text {
+            text: text.clone(),
+            mentions: mention("13800000000"),
+        })
+        .unwrap();
+        let n = plan.bodies.len();
+        assert!((3..=MAX_PARTS).contains(&n), "{n} parts");
+        let mut rebuilt = String::new();
+        for (i, body) in plan.bodies.iter().enumerate() {
+            assert!(
+                body.len() <= MAX_BODY_BYTES,
+                "part {i} is {} bytes",
+                body.len()
+            );
+            let content = json(body)["text"]["content"].as_str().unwrap().to_owned();
+            let numbered = content.strip_prefix(&format!("({}/{n})\n", i + 1)).unwrap();
+            if i + 1 == n {
+                rebuilt.push_str(numbered.strip_suffix("\n@13800000000").unwrap());
+                assert_eq!(json(body)["at"]["atMobiles"][0], "13800000000");
+            } else {
+                rebuilt.push_str(numbered);
+                assert!(!numbered.contains('@'));
+                assert_eq!(json(body)["at"], serde_json::json!({"isAtAll": false}));
+            }
+        }
+        assert_eq!(rebuilt, text);
+    }
+
+    #[test]
+    fn long_markdown_keeps_links_whole_and_numbers_titles() {
+        let line = "- 第一项 [详情](https://example.com/a/b?c=d) <font color=#FF0000>红色</font>\n";
+        let text = line.repeat(400);
+        let plan = compose(Draft::Markdown {
+            title: "日报".into(),
+            text: text.clone(),
+            mentions: Mentions {
+                all: true,
+                ..Mentions::default()
+            },
+        })
+        .unwrap();
+        let n = plan.bodies.len();
+        assert!(n >= 2);
+        let mut rebuilt = String::new();
+        for (i, body) in plan.bodies.iter().enumerate() {
+            assert!(body.len() <= MAX_BODY_BYTES);
+            let value = json(body);
+            assert_eq!(value["markdown"]["title"], format!("日报 ({}/{n})", i + 1));
+            assert_eq!(value["at"]["isAtAll"], i + 1 == n, "@all rings once");
+            let piece = value["markdown"]["text"].as_str().unwrap();
+            assert_eq!(
+                split::protected_spans(piece).len(),
+                2 * piece.matches("- 第一项").count()
+            );
+            rebuilt.push_str(piece);
+        }
+        assert_eq!(rebuilt, text);
+    }
+
+    #[test]
+    fn escaping_counts_toward_the_limit() {
+        // Quotes and newlines take 2 bytes each on the wire.
+        let text = "\"\n".repeat(6_000);
+        let plan = compose(Draft::Text {
+            text,
+            mentions: Mentions::default(),
+        })
+        .unwrap();
+        assert_eq!(plan.bodies.len(), 2);
+        assert!(plan.bodies.iter().all(|b| b.len() <= MAX_BODY_BYTES));
+    }
+
+    #[test]
+    fn oversize_messages_are_refused_with_their_size() {
+        let too_long = compose(Draft::Text {
+            text: "x".repeat(250_000),
+            mentions: Mentions::default(),
+        });
+        assert!(matches!(too_long, Err(ComposeError::TooManyParts { bytes }) if bytes > 250_000));
+        let card = Message::Link {
+            link: crate::dingtalk::LinkBody {
+                title: "t".into(),
+                text: "x".repeat(MAX_BODY_BYTES),
+                message_url: "https://x.example".into(),
+                pic_url: None,
+            },
+        };
+        let error = compose(Draft::Card(card)).unwrap_err();
+        assert!(error.to_string().contains("20000-byte limit"), "{error}");
+    }
+
+    #[test]
+    fn markdown_warnings_reach_the_plan() {
+        let plan = compose(Draft::Markdown {
+            title: "t".into(),
+            text: "| a | b |\n|---|---|".into(),
+            mentions: Mentions::default(),
+        })
+        .unwrap();
+        assert_eq!(plan.warnings.len(), 1);
+    }
+}
