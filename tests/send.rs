@@ -467,8 +467,17 @@ fn every_answer_line_stays_under_64_kib() {
         "send_markdown_message",
         json!({"title": "t", "text": "x".repeat(1_000_000)}),
     );
+    // The largest preview: ten full parts of quote-heavy text, each body escaped again.
+    let quotes = "\"\\".repeat(45_000);
+    let preview = server.call(
+        8,
+        "preview_message",
+        json!({"tool": "send_text_message", "arguments": {"text": quotes}}),
+    );
+    assert_eq!(preview["structuredContent"]["parts"], 10, "{preview}");
+    assert_eq!(preview["structuredContent"]["bodiesShortened"], true);
     let finished = server.finish(Some(&fake));
-    assert_eq!(finished.stdout.len(), 8);
+    assert_eq!(finished.stdout.len(), 9);
     for line in &finished.stdout {
         assert!(
             line.len() < LIMIT,

@@ -255,11 +255,26 @@ fn check(request: &Recorded, state: &Mutex<State>) -> Reply {
     if request.body.len() > 20_000 {
         return Reply::Errcode(460101, "message too long, exceed 20000 bytes");
     }
+    // DingTalk's own field names and casing, per message type.
+    let strings = |object: &Value, fields: &[&str]| fields.iter().all(|f| object[*f].is_string());
     let valid = match body["msgtype"].as_str() {
-        Some("text") => body["text"]["content"].is_string(),
-        Some("markdown") => {
-            body["markdown"]["title"].is_string() && body["markdown"]["text"].is_string()
+        Some("text") => strings(&body["text"], &["content"]),
+        Some("markdown") => strings(&body["markdown"], &["title", "text"]),
+        Some("link") => strings(&body["link"], &["title", "text", "messageUrl"]),
+        Some("actionCard") => {
+            let card = &body["actionCard"];
+            strings(card, &["title", "text"])
+                && (strings(card, &["singleTitle", "singleURL"])
+                    || card["btns"].as_array().is_some_and(|btns| {
+                        !btns.is_empty() && btns.iter().all(|b| strings(b, &["title", "actionURL"]))
+                    }))
         }
+        Some("feedCard") => body["feedCard"]["links"].as_array().is_some_and(|links| {
+            !links.is_empty()
+                && links
+                    .iter()
+                    .all(|l| strings(l, &["title", "messageURL", "picURL"]))
+        }),
         _ => return Reply::Errcode(400105, "不支持的消息类型"),
     };
     if !valid {
