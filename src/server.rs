@@ -30,15 +30,17 @@ use crate::version::ProtocolVersion;
 /// Given to the model at `initialize`: what this server is for and how to use it well.
 const INSTRUCTIONS: &str = "This server posts messages into one DingTalk group chat through the \
 group's custom robot. Every member of the group sees each message at once and a robot message \
-cannot be recalled, so send only what the user asked for. Use send_text_message for plain text \
-and send_markdown_message for formatting (headings, bold, italic, links, images, lists, quotes; \
-DingTalk renders no tables or code blocks). To mention people, pass their mobile numbers in \
-atMobiles or their DingTalk user ids in atUserIds AND write @<mobile> or @<userId> in the text: \
-DingTalk notifies only people whose @ marker is in the text. atAll: true mentions everyone. A \
-robot may send 20 messages a minute (DingTalk then blocks it for 10 minutes) and a message body \
-may be at most 20,000 bytes, so combine updates into one message. Failed sends return isError \
-with DingTalk's errcode and a hint; when `delivered` is \"unknown\", check the group before \
-sending again.";
+cannot be recalled, so send only what the user asked for. Use send_text_message for plain text, \
+send_markdown_message for formatting (headings, bold, italic, links, images, lists, quotes; \
+DingTalk renders no tables or code blocks), and send_link_message, send_action_card_message or \
+send_feed_card_message for cards with links and buttons. To mention people in text or markdown, \
+pass their mobile numbers in atMobiles or their DingTalk user ids in atUserIds (the @ markers \
+DingTalk needs to notify them are added to the text when missing), or set atAll. A robot may send \
+20 messages a minute (DingTalk then blocks it for 10 minutes); a message body may be at most \
+20,000 bytes, and longer text or markdown is split into numbered parts, so combine updates into \
+one message. preview_message shows exactly what a send would post without sending it. Failed \
+sends return isError with DingTalk's errcode and a hint; when `delivered` is \"unknown\", check \
+the group before sending again";
 
 /// `_meta` key naming a request's protocol version (MCP 2026-07-28 `basic/index` §_meta).
 const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
