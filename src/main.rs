@@ -1,78 +1,75 @@
 //! `dingtalk-mcp`: an MCP server on stdio that posts messages to DingTalk group chats through
-//! custom robot webhooks.
+//! custom robot webhooks, and a small command line for people and scripts.
 //!
 //! With no arguments it serves MCP on stdin/stdout until stdin closes. Nothing but JSON-RPC is
-//! ever written to stdout; diagnostics go to stderr.
+//! ever written to stdout while serving; diagnostics go to stderr.
 
+mod cli;
 mod clip;
+mod clock;
 mod compose;
 mod config;
 mod dingtalk;
 mod jsonrpc;
+mod robots;
 mod server;
 mod tools;
 mod transport;
 mod version;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dingtalk::{Deliver, Robot};
+use cli::Command;
+use config::ConfigErrors;
+use dingtalk::HttpSender;
+use robots::Fleet;
 use server::Server;
 
-const USAGE: &str = concat!(
-    "dingtalk-mcp ",
-    env!("CARGO_PKG_VERSION"),
-    "
-Post messages to a DingTalk group chat from an AI assistant: an MCP server on stdio.
-
-USAGE:
-    dingtalk-mcp              serve MCP over stdin/stdout (what MCP hosts run)
-    dingtalk-mcp --help       print this help
-    dingtalk-mcp --version    print the version
-
-ENVIRONMENT:
-    DINGTALK_BOT_ACCESS_TOKEN   the robot's access token, or its whole webhook URL (required)
-    DINGTALK_BOT_SECRET         the robot's signing secret, SEC… (if the robot signs)
-    DINGTALK_TIMEOUT_SECS       whole-request timeout in seconds (default 10)
-
-TOOLS:
-    send_text_message       text, atMobiles?, atUserIds?, atAll?
-    send_markdown_message   title, text, atMobiles?, atUserIds?, atAll?
-"
-);
-
 fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
-    if let Some(arg) = args.next() {
-        return match arg.to_str() {
-            Some("--help" | "-h") => print(USAGE),
-            Some("--version" | "-V") => {
-                print(&format!("dingtalk-mcp {}\n", env!("CARGO_PKG_VERSION")))
-            }
-            _ => {
-                eprintln!(
-                    "dingtalk-mcp: unknown argument {:?}; run `dingtalk-mcp --help` for usage",
-                    arg
-                );
-                ExitCode::from(2)
-            }
-        };
+    let cli = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("dingtalk-mcp: {error}; run `dingtalk-mcp --help` for usage");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Help => print(cli::HELP),
+        Command::Version => print(&format!("dingtalk-mcp {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Check { send_test } => cli::check(fleet(cli.config), send_test),
+        Command::Send { robot, message } => cli::send(fleet(cli.config), robot, message),
+        Command::Serve => serve(fleet(cli.config)),
     }
+}
 
-    let robot = config::load(|name| std::env::var_os(name)).map(|settings| {
-        Box::new(Robot::new(
-            settings.webhook,
-            settings.secret,
-            settings.timeout,
-        )) as Box<dyn Deliver>
-    });
-    if let Err(errors) = &robot {
-        eprintln!(
-            "dingtalk-mcp: warning: {errors}; every send will fail until this is fixed in the `env` block of this server's MCP host config"
-        );
+/// The configured robots, each reached over HTTP(S); no network I/O happens here.
+fn fleet(config_file: Option<PathBuf>) -> Result<Fleet, ConfigErrors> {
+    let config = config::load(
+        |name| std::env::var_os(name),
+        config_file,
+        |path| std::fs::read_to_string(path),
+    )?;
+    let timeout = config.timeout;
+    Ok(Fleet::new(config, |robot| {
+        Box::new(HttpSender::new(
+            robot.webhook.clone(),
+            robot.secret.clone(),
+            timeout,
+        ))
+    }))
+}
+
+fn serve(fleet: Result<Fleet, ConfigErrors>) -> ExitCode {
+    if let Err(errors) = &fleet {
+        for error in &errors.0 {
+            eprintln!(
+                "dingtalk-mcp: warning: {error}; every send will fail until this is fixed in the `env` block of this server's MCP host config"
+            );
+        }
     }
-    let mut server = Server::new(robot);
+    let mut server = Server::new(fleet);
     match server::serve(io::stdin().lock(), io::stdout().lock(), &mut server) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

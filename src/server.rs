@@ -21,8 +21,8 @@ use serde_json::{Map, Value, json};
 
 use crate::clip::{NAME_CHARS, clip};
 use crate::config::ConfigErrors;
-use crate::dingtalk::Deliver;
 use crate::jsonrpc::{ErrorCode, Incoming, Outgoing, Request, Response, RpcError};
+use crate::robots::Fleet;
 use crate::tools::{self, TOOLS};
 use crate::transport::{Frame, LineReader, MAX_LINE_BYTES, write_message};
 use crate::version::ProtocolVersion;
@@ -52,18 +52,18 @@ const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 /// life of the process.
 const TTL_MS: u64 = 3_600_000;
 
-/// The server's state: the robot (or why there is none) and the negotiated version.
+/// The server's state: the robots (or why there are none) and the negotiated version.
 pub struct Server {
-    robot: Result<Box<dyn Deliver>, ConfigErrors>,
+    fleet: Result<Fleet, ConfigErrors>,
     version: ProtocolVersion,
 }
 
 impl Server {
-    /// A server sending through `robot`; a configuration error is kept and reported by every
+    /// A server sending through `fleet`; a configuration error is kept and reported by every
     /// send, so the server still answers `initialize` and `tools/list`.
-    pub fn new(robot: Result<Box<dyn Deliver>, ConfigErrors>) -> Self {
+    pub fn new(fleet: Result<Fleet, ConfigErrors>) -> Self {
         Self {
-            robot,
+            fleet,
             version: ProtocolVersion::LATEST_HANDSHAKE,
         }
     }
@@ -164,7 +164,7 @@ impl Server {
         let result = match method.as_str() {
             "ping" if !version.is_modern() => json!({}),
             "server/discover" => discover(),
-            "tools/list" => list_tools(&params, version)?,
+            "tools/list" => list_tools(&params, version, self.fleet.as_ref().ok())?,
             "tools/call" => self.call_tool(params, version)?,
             _ => {
                 return Err(RpcError::new(
@@ -222,8 +222,7 @@ impl Server {
                 names.join(", ")
             )));
         };
-        let robot = self.robot.as_ref().map(|robot| robot.as_ref());
-        Ok(tool.call(arguments, robot).to_result(version))
+        Ok(tool.call(arguments, self.fleet.as_ref()).to_result(version))
     }
 }
 
@@ -294,14 +293,18 @@ fn discover() -> Value {
     })
 }
 
-fn list_tools(params: &Map<String, Value>, version: ProtocolVersion) -> Result<Value, RpcError> {
+fn list_tools(
+    params: &Map<String, Value>,
+    version: ProtocolVersion,
+    fleet: Option<&Fleet>,
+) -> Result<Value, RpcError> {
     if params.get("cursor").is_some_and(|c| !c.is_null()) {
         return Err(RpcError::new(
             ErrorCode::InvalidParams,
             "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
         ));
     }
-    let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(version)).collect();
+    let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(version, fleet)).collect();
     let mut result = json!({ "tools": tools });
     if version.is_modern() {
         result["ttlMs"] = TTL_MS.into();
@@ -351,7 +354,7 @@ pub fn serve(input: impl BufRead, mut output: impl Write, server: &mut Server) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dingtalk::SendError;
+    use crate::dingtalk::{Deliver, SendError};
 
     struct Panics;
 
@@ -359,6 +362,22 @@ mod tests {
         fn deliver(&self, _: &[u8]) -> Result<(), SendError> {
             panic!("deliberate test panic")
         }
+    }
+
+    fn panicking_fleet() -> Fleet {
+        let state_dir =
+            std::env::temp_dir().join(format!("dingtalk-mcp-server-test-{}", std::process::id()));
+        let config = crate::config::load(
+            |name| match name {
+                "DINGTALK_BOT_ACCESS_TOKEN" => Some("token".into()),
+                "DINGTALK_STATE_DIR" => Some(state_dir.clone().into_os_string()),
+                _ => None,
+            },
+            None,
+            |_| Ok(String::new()),
+        )
+        .expect("a valid test configuration");
+        Fleet::new(config, |_| Box::new(Panics))
     }
 
     fn answer(server: &mut Server, line: &str) -> String {
@@ -370,7 +389,7 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_internal_error_and_the_server_goes_on() {
-        let mut server = Server::new(Ok(Box::new(Panics)));
+        let mut server = Server::new(Ok(panicking_fleet()));
         let call = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"send_text_message","arguments":{"text":"hi"}}}"#;
         let out = answer(&mut server, call);
         assert!(

@@ -81,6 +81,7 @@ fn the_typescript_sdk_client_works_with_the_release_binary() {
         .env("DINGTALK_MCP_BIN", &binary)
         .env("FAKE_WEBHOOK", fake.url())
         .env("FAKE_SECRET", SECRET)
+        .env("FAKE_STATE_DIR", common::fresh_state_dir())
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -89,7 +90,7 @@ fn the_typescript_sdk_client_works_with_the_release_binary() {
         "sdk-client.mjs failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("10 passed, 0 failed"), "{stdout}");
     assert_clean(&output, "sdk client");
     assert_eq!(fake.requests().len(), 4, "every send reached the fake");
 }
@@ -99,13 +100,14 @@ fn inspector(
     path: &str,
     binary: &Path,
     fake: &Fake,
+    state_dir: &Path,
     era: &str,
     method_args: &[&str],
 ) -> (Option<i32>, Value, Output) {
     let config = serde_json::json!({"mcpServers": {"dingtalk": {
         "command": binary,
         "args": [],
-        "env": {"DINGTALK_BOT_ACCESS_TOKEN": fake.url(), "DINGTALK_BOT_SECRET": SECRET},
+        "env": {"DINGTALK_BOT_ACCESS_TOKEN": fake.url(), "DINGTALK_BOT_SECRET": SECRET, "DINGTALK_STATE_DIR": state_dir},
         "protocolEra": era,
     }}});
     let config_path = std::env::temp_dir().join(format!(
@@ -135,12 +137,19 @@ fn the_inspector_cli_works_in_legacy_and_auto_eras() {
     let binary = release_binary();
     for era in ["legacy", "auto"] {
         let fake = Fake::start(TOKEN, Some(SECRET));
+        let state_dir = common::fresh_state_dir();
         fake.script([
             Reply::Errcode(0, "ok"),
             Reply::Errcode(130101, "send too fast, exceed 20 times per minute"),
         ]);
-        let (code, list, output) =
-            inspector(&path, &binary, &fake, era, &["--method", "tools/list"]);
+        let (code, list, output) = inspector(
+            &path,
+            &binary,
+            &fake,
+            &state_dir,
+            era,
+            &["--method", "tools/list"],
+        );
         assert_eq!(code, Some(0), "{era} tools/list: {output:?}");
         let names: Vec<&str> = list["result"]["tools"]
             .as_array()
@@ -158,7 +167,7 @@ fn the_inspector_cli_works_in_legacy_and_auto_eras() {
             "--tool-args-json",
             r#"{"text":"from the inspector"}"#,
         ];
-        let (code, sent, output) = inspector(&path, &binary, &fake, era, &call);
+        let (code, sent, output) = inspector(&path, &binary, &fake, &state_dir, era, &call);
         assert_eq!(code, Some(0), "{era} tools/call: {output:?}");
         let result = &sent["result"];
         assert_eq!(result["structuredContent"]["ok"], true, "{era}: {sent}");
@@ -166,7 +175,10 @@ fn the_inspector_cli_works_in_legacy_and_auto_eras() {
         let stateless = result["_meta"]["io.modelcontextprotocol/serverInfo"].is_object();
         assert_eq!(stateless, era == "auto", "{era}: {sent}");
 
-        let (code, _, output) = inspector(&path, &binary, &fake, era, &call);
+        // A different text: the same one again would be suppressed as a duplicate.
+        let mut again = call;
+        again[5] = r#"{"text":"from the inspector, again"}"#;
+        let (code, _, output) = inspector(&path, &binary, &fake, &state_dir, era, &again);
         assert_eq!(code, Some(5), "{era}: a tool error exits 5: {output:?}");
         assert_eq!(fake.requests().len(), 2, "{era}");
     }

@@ -43,7 +43,8 @@ fn a_signed_text_message_arrives_exactly_as_dingtalk_expects() {
     assert_eq!(
         structured(&result),
         &json!({"ok": true, "errcode": 0, "errmsg": "ok", "delivered": "yes", "msgtype": "text",
-                "parts": 1, "bodyBytes": [request.body.len()], "mentionsAdded": ["@u1"]})
+                "parts": 1, "bodyBytes": [request.body.len()], "mentionsAdded": ["@u1"],
+                "robot": "default"})
     );
     assert_eq!(
         result_text(&result),
@@ -142,16 +143,11 @@ fn a_wrong_secret_is_reported_with_the_variable_to_fix() {
 
 #[test]
 fn dingtalk_errcodes_come_back_as_errors_with_hints() {
-    let cases: [(i64, &'static str, &str); 8] = [
+    // A throttling code goes last: after it, the robot is in cooldown (tests/limits.rs).
+    let cases: [(i64, &'static str, &str); 7] = [
         (310000, "keywords not in content", "keywords"),
         (310000, "ip 10.1.2.3 不在白名单中", "allow-list"),
         (310000, "invalid timestamp", "clock"),
-        (
-            130101,
-            "send too fast, exceed 20 times per minute",
-            "10 minutes",
-        ),
-        (410100, "发送速度太快而限流", "10 minutes"),
         (
             460101,
             "message too long, exceed 20000 bytes",
@@ -159,6 +155,7 @@ fn dingtalk_errcodes_come_back_as_errors_with_hints() {
         ),
         (400102, "机器人已停用", "disabled"),
         (430104, "含有不合适的内容", "moderation"),
+        (410100, "发送速度太快而限流", "10 minutes"),
     ];
     let fake = Fake::start(TOKEN, None);
     fake.script(
@@ -308,14 +305,14 @@ fn missing_configuration_still_serves_and_every_send_names_the_variable() {
     let init = server.initialize("2025-11-25");
     assert_eq!(init["protocolVersion"], "2025-11-25");
     let list = server.request(1, "tools/list", json!({}));
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 7);
     for id in 2..=3 {
         let result = server.call(id, "send_text_message", json!({"text": "hi"}));
         let facts = structured(&result);
         assert_eq!(facts["errorKind"], "configuration");
         assert_eq!(facts["delivered"], "no");
         assert!(
-            result_text(&result).contains("DINGTALK_BOT_ACCESS_TOKEN is not set"),
+            result_text(&result).contains("no robot is configured: set DINGTALK_BOT_ACCESS_TOKEN"),
             "{result}"
         );
     }

@@ -1,6 +1,6 @@
-//! From what a tool was asked to send to the exact bodies that will be POSTed: mention markers
-//! added, markdown checked, long text and markdown split into numbered parts under DingTalk's
-//! 20,000-byte body limit (`shared/reference/dingtalk.md` §1.6).
+//! From what a tool was asked to send to the exact bodies that will be POSTed: a security
+//! keyword and mention markers added, markdown checked, long text and markdown split into
+//! numbered parts under DingTalk's 20,000-byte body limit (`shared/reference/dingtalk.md` §1.6).
 //!
 //! Sending and `preview_message` both go through [`compose`], so a preview shows the very bytes
 //! a send would POST.
@@ -53,6 +53,9 @@ pub struct Plan {
     pub bodies: Vec<Vec<u8>>,
     /// Mention markers appended to the content so the mentions notify.
     pub mentions_added: Vec<String>,
+    /// The robot keyword appended because the content had none (DingTalk's keyword security
+    /// refuses such a message with errcode 310000).
+    pub keyword_added: Option<String>,
     /// Things DingTalk will not render as the model may expect.
     pub warnings: Vec<String>,
 }
@@ -90,10 +93,15 @@ pub enum ComposeError {
     SpanTooLarge,
 }
 
-/// Composes the bodies for `draft`.
-pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
+/// Composes the bodies for `draft`, for a robot secured by `keywords` (none: no keyword check).
+pub fn compose(draft: Draft, keywords: &[String]) -> Result<Plan, ComposeError> {
+    let keyword = |content: &str| -> Option<&String> {
+        let first = keywords.first()?;
+        (!keywords.iter().any(|k| content.contains(k.as_str()))).then_some(first)
+    };
     match draft {
-        Draft::Card(message) => {
+        Draft::Card(mut message) => {
+            let keyword_added = card_keyword(&mut message, keyword).cloned();
             let body = message.to_body();
             if body.len() > MAX_BODY_BYTES {
                 return Err(ComposeError::CardTooLarge {
@@ -105,6 +113,7 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
                 msgtype: message.msgtype(),
                 bodies: vec![body],
                 mentions_added: Vec::new(),
+                keyword_added,
                 warnings: Vec::new(),
             })
         }
@@ -112,6 +121,15 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
             let added = mentions.missing_markers(&text);
             let suffix = marker_suffix("\n", &added);
             let at = at_of(mentions);
+            let added_keyword = std::cell::Cell::new(None);
+            // Each part is its own message to DingTalk, so each needs a keyword.
+            let with_keyword = |piece: &str| match keyword(piece) {
+                Some(k) => {
+                    added_keyword.set(Some(k));
+                    format!("{piece}\n{k}")
+                }
+                None => piece.to_owned(),
+            };
             let text_body = |content: String, at: At| {
                 Message::Text {
                     text: TextBody { content },
@@ -119,23 +137,36 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
                 }
                 .to_body()
             };
+            let reserve = keywords
+                .first()
+                .map(|k| format!("\n{k}"))
+                .unwrap_or_default();
             let bodies = split_into_bodies(
                 &text,
                 &[],
                 |piece, numbering| match numbering {
-                    None => text_body(format!("{piece}{suffix}"), at.clone()),
-                    Some((i, n)) if i == n => {
-                        text_body(format!("({i}/{n})\n{piece}{suffix}"), at.clone())
+                    None => text_body(format!("{}{suffix}", with_keyword(piece)), at.clone()),
+                    Some((i, n)) if i == n => text_body(
+                        format!("({i}/{n})\n{}{suffix}", with_keyword(piece)),
+                        at.clone(),
+                    ),
+                    Some((i, n)) => {
+                        text_body(format!("({i}/{n})\n{}", with_keyword(piece)), At::default())
                     }
-                    Some((i, n)) => text_body(format!("({i}/{n})\n{piece}"), At::default()),
                 },
-                // The largest numbering and the last part's suffix and `at`, for every part.
-                || text_body(format!("({MAX_PARTS}/{MAX_PARTS})\n{suffix}"), at.clone()),
+                // The largest numbering, keyword, suffix and `at`, for every part.
+                || {
+                    text_body(
+                        format!("({MAX_PARTS}/{MAX_PARTS})\n{reserve}{suffix}"),
+                        at.clone(),
+                    )
+                },
             )?;
             Ok(Plan {
                 msgtype: "text",
                 bodies,
                 mentions_added: added,
+                keyword_added: added_keyword.get().cloned(),
                 warnings: Vec::new(),
             })
         }
@@ -148,6 +179,14 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
             let added = mentions.missing_markers(&text);
             let suffix = marker_suffix("\n\n", &added);
             let at = at_of(mentions);
+            let added_keyword = std::cell::Cell::new(None);
+            let with_keyword = |piece: &str| match keyword(&format!("{title}\n{piece}")) {
+                Some(k) => {
+                    added_keyword.set(Some(k));
+                    format!("{piece}\n\n{k}")
+                }
+                None => piece.to_owned(),
+            };
             let markdown_body = |title: String, text: String, at: At| {
                 Message::Markdown {
                     markdown: MarkdownBody { title, text },
@@ -155,26 +194,34 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
                 }
                 .to_body()
             };
+            let reserve = keywords
+                .first()
+                .map(|k| format!("\n\n{k}"))
+                .unwrap_or_default();
             let bodies = split_into_bodies(
                 &text,
                 &split::protected_spans(&text),
                 |piece, numbering| match numbering {
-                    None => markdown_body(title.clone(), format!("{piece}{suffix}"), at.clone()),
+                    None => markdown_body(
+                        title.clone(),
+                        format!("{}{suffix}", with_keyword(piece)),
+                        at.clone(),
+                    ),
                     Some((i, n)) if i == n => markdown_body(
                         format!("{title} ({i}/{n})"),
-                        format!("{piece}{suffix}"),
+                        format!("{}{suffix}", with_keyword(piece)),
                         at.clone(),
                     ),
                     Some((i, n)) => markdown_body(
                         format!("{title} ({i}/{n})"),
-                        piece.to_owned(),
+                        with_keyword(piece),
                         At::default(),
                     ),
                 },
                 || {
                     markdown_body(
                         format!("{title} ({MAX_PARTS}/{MAX_PARTS})"),
-                        suffix.clone(),
+                        format!("{reserve}{suffix}"),
                         at.clone(),
                     )
                 },
@@ -183,9 +230,38 @@ pub fn compose(draft: Draft) -> Result<Plan, ComposeError> {
                 msgtype: "markdown",
                 bodies,
                 mentions_added: added,
+                keyword_added: added_keyword.get().cloned(),
                 warnings,
             })
         }
+    }
+}
+
+/// Appends the keyword to a card lacking one: to the text of a link or actionCard (whose title
+/// and text are checked), to the first item's title of a feedCard (whose titles are checked).
+fn card_keyword<'k>(
+    message: &mut Message,
+    keyword: impl Fn(&str) -> Option<&'k String>,
+) -> Option<&'k String> {
+    match message {
+        Message::Link { link } => {
+            let k = keyword(&format!("{}\n{}", link.title, link.text))?;
+            link.text = format!("{} {k}", link.text);
+            Some(k)
+        }
+        Message::ActionCard { action_card } => {
+            let k = keyword(&format!("{}\n{}", action_card.title, action_card.text))?;
+            action_card.text = format!("{}\n\n{k}", action_card.text);
+            Some(k)
+        }
+        Message::FeedCard { feed_card } => {
+            let titles: Vec<&str> = feed_card.links.iter().map(|l| l.title.as_str()).collect();
+            let k = keyword(&titles.join("\n"))?;
+            let first = feed_card.links.first_mut()?;
+            first.title = format!("{} {k}", first.title);
+            Some(k)
+        }
+        Message::Text { .. } | Message::Markdown { .. } => None,
     }
 }
 
@@ -240,6 +316,10 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    fn compose_plain(draft: Draft) -> Result<Plan, ComposeError> {
+        compose(draft, &[])
+    }
+
     fn mention(mobile: &str) -> Mentions {
         Mentions {
             mobiles: vec![mobile.to_owned()],
@@ -253,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_short_message_is_one_body_with_missing_markers_added() {
-        let plan = compose(Draft::Text {
+        let plan = compose_plain(Draft::Text {
             text: "deploy done".into(),
             mentions: mention("13800000000"),
         })
@@ -271,7 +351,7 @@ mod tests {
     fn long_chinese_text_splits_into_numbered_parts_that_reassemble() {
         let paragraph = "钉钉机器人消息测试，".repeat(150); // 4,500 bytes
         let text = vec![paragraph; 10].join("\n\n");
-        let plan = compose(Draft::Text {
+        let plan = compose_plain(Draft::Text {
             text: text.clone(),
             mentions: mention("13800000000"),
         })
@@ -303,7 +383,7 @@ mod tests {
     fn long_markdown_keeps_links_whole_and_numbers_titles() {
         let line = "- 第一项 [详情](https://example.com/a/b?c=d) <font color=#FF0000>红色</font>\n";
         let text = line.repeat(400);
-        let plan = compose(Draft::Markdown {
+        let plan = compose_plain(Draft::Markdown {
             title: "日报".into(),
             text: text.clone(),
             mentions: Mentions {
@@ -334,7 +414,7 @@ mod tests {
     fn escaping_counts_toward_the_limit() {
         // Quotes and newlines take 2 bytes each on the wire.
         let text = "\"\n".repeat(6_000);
-        let plan = compose(Draft::Text {
+        let plan = compose_plain(Draft::Text {
             text,
             mentions: Mentions::default(),
         })
@@ -345,7 +425,7 @@ mod tests {
 
     #[test]
     fn oversize_messages_are_refused_with_their_size() {
-        let too_long = compose(Draft::Text {
+        let too_long = compose_plain(Draft::Text {
             text: "x".repeat(250_000),
             mentions: Mentions::default(),
         });
@@ -358,13 +438,74 @@ mod tests {
                 pic_url: None,
             },
         };
-        let error = compose(Draft::Card(card)).unwrap_err();
+        let error = compose_plain(Draft::Card(card)).unwrap_err();
         assert!(error.to_string().contains("20000-byte limit"), "{error}");
     }
 
     #[test]
+    fn a_keyword_is_added_where_missing_in_every_part_and_every_type() {
+        let keywords = ["告警".to_owned(), "deploy".to_owned()];
+        let plan = compose(
+            Draft::Text {
+                text: "deploy done".into(),
+                mentions: Mentions::default(),
+            },
+            &keywords,
+        )
+        .unwrap();
+        assert_eq!(plan.keyword_added, None, "the text has one");
+        let plan = compose(
+            Draft::Text {
+                text: "all good".into(),
+                mentions: mention("13800000000"),
+            },
+            &keywords,
+        )
+        .unwrap();
+        assert_eq!(plan.keyword_added.as_deref(), Some("告警"));
+        assert_eq!(
+            json(&plan.bodies[0])["text"]["content"],
+            "all good\n告警\n@13800000000"
+        );
+        // A long message: every part is a message of its own and gets the keyword.
+        let plan = compose(
+            Draft::Markdown {
+                title: "t".into(),
+                text: "服务正常。\n".repeat(6_000),
+                mentions: Mentions::default(),
+            },
+            &keywords,
+        )
+        .unwrap();
+        assert!(plan.bodies.len() > 1);
+        for body in &plan.bodies {
+            assert!(body.len() <= MAX_BODY_BYTES);
+            assert!(
+                json(body)["markdown"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("\n\n告警")
+            );
+        }
+        let card = Message::FeedCard {
+            feed_card: crate::dingtalk::FeedCardBody {
+                links: vec![crate::dingtalk::FeedLink {
+                    title: "A".into(),
+                    message_url: "https://x.example".into(),
+                    pic_url: "https://x.example/p.png".into(),
+                }],
+            },
+        };
+        let plan = compose(Draft::Card(card), &keywords).unwrap();
+        assert_eq!(
+            json(&plan.bodies[0])["feedCard"]["links"][0]["title"],
+            "A 告警"
+        );
+    }
+
+    #[test]
     fn markdown_warnings_reach_the_plan() {
-        let plan = compose(Draft::Markdown {
+        let plan = compose_plain(Draft::Markdown {
             title: "t".into(),
             text: "| a | b |\n|---|---|".into(),
             mentions: Mentions::default(),

@@ -89,15 +89,15 @@ impl SendError {
     }
 }
 
-/// A configured robot that sends over HTTP(S).
-pub struct Robot {
+/// Sends a robot's messages over HTTP(S), signed when it has a secret.
+pub struct HttpSender {
     webhook: Webhook,
     secret: Option<Secret>,
     timeout: Duration,
     agent: ureq::Agent,
 }
 
-impl Robot {
+impl HttpSender {
     /// Builds the robot and its agent; no network I/O happens until the first send.
     pub fn new(webhook: Webhook, secret: Option<Secret>, timeout: Duration) -> Self {
         let agent = ureq::Agent::config_builder()
@@ -218,7 +218,7 @@ fn is_connect_failure(kind: std::io::ErrorKind) -> bool {
     )
 }
 
-impl Deliver for Robot {
+impl Deliver for HttpSender {
     fn deliver(&self, body: &[u8]) -> Result<(), SendError> {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -7,7 +7,7 @@ mod webhook;
 
 use serde::Serialize;
 
-pub use client::{Robot, SendError};
+pub use client::{HttpSender, SendError};
 pub use message::{
     ActionCardBody, At, Button, Buttons, FeedCardBody, FeedLink, LinkBody, MarkdownBody, Message,
     TextBody,

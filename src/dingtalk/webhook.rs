@@ -89,6 +89,19 @@ impl Webhook {
         }
     }
 
+    /// A stable name for this webhook that reveals nothing of the token: the first 32 hex
+    /// digits of SHA-256 over the endpoint and the token. Names shared state files.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let digest = Sha256::digest(format!("{}?{}", self.endpoint, self.token));
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The URL with the token hidden, for people to recognise which webhook this is.
+    pub fn redacted(&self) -> String {
+        format!("{}?access_token=***", self.endpoint)
+    }
+
     /// The access token: a secret, for redaction only.
     pub fn token(&self) -> &str {
         &self.token
@@ -286,6 +299,19 @@ mod tests {
             Err(WebhookError::MalformedToken)
         );
         assert_eq!(Webhook::parse("abc def"), Err(WebhookError::MalformedToken));
+    }
+
+    #[test]
+    fn fingerprints_tell_webhooks_apart_without_the_token() {
+        let a = Webhook::parse(TOKEN).unwrap();
+        let b = Webhook::parse("https://example.com/robot/send?access_token=0123abcd").unwrap();
+        assert_eq!(a.fingerprint().len(), 32);
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert!(!a.fingerprint().contains(TOKEN));
+        assert_eq!(
+            a.redacted(),
+            "https://oapi.dingtalk.com/robot/send?access_token=***"
+        );
     }
 
     #[test]

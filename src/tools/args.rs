@@ -82,6 +82,14 @@ pub enum ArgError {
     /// Arguments that are each fine but do not fit together.
     #[error("{0}")]
     Combination(&'static str),
+    /// `robot` names no configured robot.
+    #[error("unknown robot {name:?}; the configured robots are: {known}")]
+    UnknownRobot {
+        /// The name given.
+        name: String,
+        /// The configured names.
+        known: String,
+    },
 }
 
 impl Kind {

@@ -12,11 +12,10 @@ mod outcome;
 
 use serde_json::{Map, Value, json};
 
-use crate::compose::{Draft, Mentions, Plan, compose};
+use crate::compose::{Draft, Mentions, compose};
 use crate::config::ConfigErrors;
-use crate::dingtalk::{
-    ActionCardBody, Button, Buttons, Deliver, FeedCardBody, FeedLink, LinkBody, Message,
-};
+use crate::dingtalk::{ActionCardBody, Button, Buttons, FeedCardBody, FeedLink, LinkBody, Message};
+use crate::robots::Fleet;
 use crate::version::ProtocolVersion;
 use args::{ArgError, Args, Kind, Param, object_schema};
 pub use outcome::{Outcome, ToolError};
@@ -42,6 +41,8 @@ enum Run {
     Send(fn(&mut Args) -> Result<Draft, ArgError>),
     /// Shows what a send tool would post, posting nothing.
     Preview,
+    /// Lists the configured robots and their limits.
+    ListRobots,
 }
 
 const LIMITS: &str = "Every member of the group sees the message at once, and a robot message \
@@ -75,6 +76,20 @@ const AT_ALL: Param = Param {
     kind: Kind::Flag,
     required: false,
     description: "true to mention everyone in the group (@all). Default false.",
+};
+
+const ROBOT: Param = Param {
+    name: "robot",
+    kind: Kind::Text,
+    required: false,
+    description: "Which robot (group) to post to; omit it for the default robot.",
+};
+const ALLOW_DUPLICATE: Param = Param {
+    name: "allowDuplicate",
+    kind: Kind::Flag,
+    required: false,
+    description: "true to send even if this exact message reached the robot within the last \
+        minute. By default such a repeat (e.g. a retry after a host timeout) is not sent again.",
 };
 
 const SEND_TEXT: &str = "send_text_message";
@@ -136,6 +151,8 @@ pub static TOOLS: &[Tool] = &[
             AT_MOBILES,
             AT_USER_IDS,
             AT_ALL,
+            ROBOT,
+            ALLOW_DUPLICATE,
         ],
         run: Run::Send(|args| {
             Ok(Draft::Text {
@@ -169,6 +186,8 @@ pub static TOOLS: &[Tool] = &[
             AT_MOBILES,
             AT_USER_IDS,
             AT_ALL,
+            ROBOT,
+            ALLOW_DUPLICATE,
         ],
         run: Run::Send(|args| {
             Ok(Draft::Markdown {
@@ -210,6 +229,8 @@ pub static TOOLS: &[Tool] = &[
                 required: false,
                 description: "The card's picture: a public http:// or https:// image URL.",
             },
+            ROBOT,
+            ALLOW_DUPLICATE,
         ],
         run: Run::Send(|args| {
             Ok(Draft::Card(Message::Link {
@@ -274,6 +295,8 @@ pub static TOOLS: &[Tool] = &[
                 description: "true to lay the buttons out side by side instead of stacked. \
                     Default false.",
             },
+            ROBOT,
+            ALLOW_DUPLICATE,
         ],
         run: Run::Send(|args| {
             let title = args.text("title")?;
@@ -325,16 +348,20 @@ pub static TOOLS: &[Tool] = &[
         title: "Send DingTalk feed card",
         description: "Send a feed card to the DingTalk group: a list of 1 to 10 items, each a \
             title with a picture that opens a URL. No mentions.",
-        params: &[Param {
-            name: "links",
-            kind: Kind::Objects {
-                fields: FEED_LINK_FIELDS,
-                min: 1,
-                max: 10,
+        params: &[
+            Param {
+                name: "links",
+                kind: Kind::Objects {
+                    fields: FEED_LINK_FIELDS,
+                    min: 1,
+                    max: 10,
+                },
+                required: true,
+                description: "1 to 10 items, each {title, messageUrl, picUrl}.",
             },
-            required: true,
-            description: "1 to 10 items, each {title, messageUrl, picUrl}.",
-        }],
+            ROBOT,
+            ALLOW_DUPLICATE,
+        ],
         run: Run::Send(|args| {
             let links = args
                 .objects("links")?
@@ -380,8 +407,20 @@ pub static TOOLS: &[Tool] = &[
                 required: true,
                 description: "The arguments you would pass to that tool.",
             },
+            ROBOT,
         ],
         run: Run::Preview,
+    },
+    Tool {
+        name: "list_robots",
+        title: "List DingTalk robots",
+        description: "List the configured robots (the groups this server can post to): each \
+            robot's name and description, whether it is the default, whether it signs or needs \
+            keywords, how many sends are left in the current minute, any cooldown after DingTalk \
+            throttled it and when it ends, and messages sent this calendar month. Never shows \
+            tokens, secrets or URLs.",
+        params: &[],
+        run: Run::ListRobots,
     },
 ];
 
@@ -399,28 +438,50 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 }
 
 impl Tool {
-    /// The JSON Schema of the arguments.
-    pub fn input_schema(&self) -> Value {
-        object_schema(self.params)
+    /// The JSON Schema of the arguments; with several robots, `robot` is an enum of their
+    /// names and its description says what group each posts to.
+    pub fn input_schema(&self, fleet: Option<&Fleet>) -> Value {
+        let mut schema = object_schema(self.params);
+        let robot = schema["properties"].get_mut(ROBOT.name);
+        if let (Some(fleet), Some(robot)) = (fleet, robot) {
+            let robots = fleet.robots();
+            if robots.len() > 1 {
+                robot["enum"] = robots.iter().map(|r| r.config.name.clone()).collect();
+            }
+            let listed: Vec<String> = robots
+                .iter()
+                .map(|r| match &r.config.description {
+                    Some(d) => format!("{} ({d})", r.config.name),
+                    None => r.config.name.clone(),
+                })
+                .collect();
+            robot["description"] = format!(
+                "Which robot (group) to post to: {}. Omit it for the default robot, {}.",
+                listed.join("; "),
+                fleet.default_robot().config.name
+            )
+            .into();
+        }
+        schema
     }
 
     fn read_only(&self) -> bool {
-        matches!(self.run, Run::Preview)
+        !matches!(self.run, Run::Send(_))
     }
 
     /// The tool's `tools/list` entry, with only the fields `version` defines.
-    pub fn definition(&self, version: ProtocolVersion) -> Value {
+    pub fn definition(&self, version: ProtocolVersion, fleet: Option<&Fleet>) -> Value {
         let description = match self.run {
-            Run::Preview => self.description.to_owned(),
             Run::Send(_) if self.params.iter().any(|p| p.name == AT_MOBILES.name) => {
                 format!("{} {MENTIONS} {SPLITS} {LIMITS}", self.description)
             }
             Run::Send(_) => format!("{} {LIMITS}", self.description),
+            Run::Preview | Run::ListRobots => self.description.to_owned(),
         };
         let mut tool = json!({
             "name": self.name,
             "description": description,
-            "inputSchema": self.input_schema(),
+            "inputSchema": self.input_schema(fleet),
         });
         if version.has_annotations() {
             let read_only = self.read_only();
@@ -439,44 +500,94 @@ impl Tool {
         tool
     }
 
-    /// Runs the tool: checks the arguments, composes the message, then sends it through
-    /// `robot` (or, for the preview, shows it).
+    /// Runs the tool: checks the arguments, picks the robot, composes the message, then sends
+    /// it (or, for the preview, shows it).
     pub fn call(
         &'static self,
         arguments: Map<String, Value>,
-        robot: Result<&dyn Deliver, &ConfigErrors>,
+        fleet: Result<&Fleet, &ConfigErrors>,
     ) -> Outcome {
-        match self.run {
-            Run::Send(_) => match self.plan(arguments, String::new()) {
-                Err(error) => Outcome::failed(self.name, error),
-                Ok(plan) => match robot {
-                    Err(errors) => Outcome::failed(self.name, ToolError::Config(errors.clone())),
-                    Ok(robot) => Outcome::send(self.name, plan, robot),
-                },
-            },
-            Run::Preview => match self.preview(arguments) {
-                Ok((target, plan)) => Outcome::previewed(target, plan),
-                Err(error) => Outcome::failed(self.name, error),
-            },
-        }
-    }
-
-    /// The bodies a send tool would POST for `arguments` (named under `path` in errors).
-    fn plan(&self, arguments: Map<String, Value>, path: String) -> Result<Plan, ToolError> {
-        let Run::Send(build) = self.run else {
-            unreachable!("only send tools are planned")
+        let result = match self.run {
+            Run::Send(_) => self.send(arguments, fleet),
+            Run::Preview => self.preview(arguments, fleet),
+            Run::ListRobots => fleet
+                .map(|fleet| {
+                    let robots = fleet.robots().iter().map(|r| fleet.summary(r)).collect();
+                    Outcome::listed(self.name, robots)
+                })
+                .map_err(|errors| ToolError::Config(errors.clone())),
         };
-        let mut args = Args::at_path(arguments, self.params, path)?;
-        Ok(compose(build(&mut args)?)?)
+        result.unwrap_or_else(|error| Outcome::failed(self.name, error))
     }
 
-    fn preview(&self, arguments: Map<String, Value>) -> Result<(&'static str, Plan), ToolError> {
+    fn send(
+        &'static self,
+        arguments: Map<String, Value>,
+        fleet: Result<&Fleet, &ConfigErrors>,
+    ) -> Result<Outcome, ToolError> {
+        let call = self.decode(arguments, String::new())?;
+        let fleet = fleet.map_err(|errors| ToolError::Config(errors.clone()))?;
+        let robot = pick(fleet, call.robot.as_deref())?;
+        let plan = compose(call.draft, &robot.config.keywords)?;
+        let dispatch = fleet.send(robot, self.name, &plan, call.allow_duplicate);
+        Ok(Outcome::dispatched(
+            self.name,
+            &robot.config.name,
+            plan,
+            dispatch,
+        ))
+    }
+
+    fn preview(
+        &self,
+        arguments: Map<String, Value>,
+        fleet: Result<&Fleet, &ConfigErrors>,
+    ) -> Result<Outcome, ToolError> {
         let mut args = Args::new(arguments, self.params)?;
         let name = args.text("tool")?;
         let (arguments, path) = args.object("arguments")?;
+        let outer_robot = args.string(ROBOT.name)?;
         let target = find(&name).unwrap_or_else(|| unreachable!("`tool` is one of the send tools"));
-        Ok((target.name, target.plan(arguments, path)?))
+        let call = target.decode(arguments, path)?;
+        let fleet = fleet.map_err(|errors| ToolError::Config(errors.clone()))?;
+        let robot = pick(fleet, call.robot.as_deref().or(outer_robot.as_deref()))?;
+        let plan = compose(call.draft, &robot.config.keywords)?;
+        Ok(Outcome::previewed(target.name, plan, fleet.summary(robot)))
     }
+
+    /// A send tool's arguments (named under `path` in errors), decoded.
+    fn decode(&self, arguments: Map<String, Value>, path: String) -> Result<Call, ArgError> {
+        let Run::Send(build) = self.run else {
+            unreachable!("only send tools are decoded")
+        };
+        let mut args = Args::at_path(arguments, self.params, path)?;
+        Ok(Call {
+            robot: args.string(ROBOT.name)?,
+            allow_duplicate: args.flag(ALLOW_DUPLICATE.name)?,
+            draft: build(&mut args)?,
+        })
+    }
+}
+
+/// A send tool's decoded arguments.
+struct Call {
+    robot: Option<String>,
+    allow_duplicate: bool,
+    draft: Draft,
+}
+
+fn pick<'f>(fleet: &'f Fleet, name: Option<&str>) -> Result<&'f crate::robots::Robot, ArgError> {
+    fleet.pick(name).ok_or_else(|| ArgError::UnknownRobot {
+        name: name
+            .map(|n| crate::clip::clip(n, crate::clip::NAME_CHARS))
+            .unwrap_or_default(),
+        known: fleet
+            .robots()
+            .iter()
+            .map(|r| r.config.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 #[cfg(test)]
@@ -529,7 +640,7 @@ mod tests {
     #[test]
     fn every_schema_is_in_the_host_safe_subset() {
         for tool in TOOLS {
-            let schema = tool.input_schema();
+            let schema = tool.input_schema(None);
             assert_eq!(schema["additionalProperties"], false, "{}", tool.name);
             assert!(schema["required"].is_array(), "{}", tool.name);
             let mut found = Vec::new();
@@ -581,9 +692,9 @@ mod tests {
 
     #[test]
     fn the_original_servers_tools_and_arguments_exist() {
-        let text = find(SEND_TEXT).unwrap().input_schema();
+        let text = find(SEND_TEXT).unwrap().input_schema(None);
         assert_eq!(text["required"], json!(["text"]));
-        let markdown = find(SEND_MARKDOWN).unwrap().input_schema();
+        let markdown = find(SEND_MARKDOWN).unwrap().input_schema(None);
         assert_eq!(markdown["required"], json!(["title", "text"]));
         for schema in [text, markdown] {
             for arg in ["atMobiles", "atUserIds", "atAll"] {
@@ -594,7 +705,7 @@ mod tests {
 
     #[test]
     fn the_preview_can_name_every_send_tool() {
-        let schema = find("preview_message").unwrap().input_schema();
+        let schema = find("preview_message").unwrap().input_schema(None);
         let sends: Vec<&str> = TOOLS
             .iter()
             .filter(|t| matches!(t.run, Run::Send(_)))
@@ -606,12 +717,12 @@ mod tests {
     #[test]
     fn definitions_follow_the_version() {
         let tool = &TOOLS[0];
-        let old = tool.definition(ProtocolVersion::V2024_11_05);
+        let old = tool.definition(ProtocolVersion::V2024_11_05, None);
         assert!(old.get("annotations").is_none() && old.get("title").is_none());
         assert!(old.get("outputSchema").is_none());
-        let mid = tool.definition(ProtocolVersion::V2025_03_26);
+        let mid = tool.definition(ProtocolVersion::V2025_03_26, None);
         assert!(mid.get("annotations").is_some() && mid.get("outputSchema").is_none());
-        let new = tool.definition(ProtocolVersion::V2025_11_25);
+        let new = tool.definition(ProtocolVersion::V2025_11_25, None);
         assert_eq!(new["title"], tool.title);
         assert_eq!(
             new["annotations"],
@@ -621,7 +732,7 @@ mod tests {
         assert_eq!(new["outputSchema"], outcome::output_schema());
         let preview = find("preview_message")
             .unwrap()
-            .definition(ProtocolVersion::V2025_11_25);
+            .definition(ProtocolVersion::V2025_11_25, None);
         assert_eq!(preview["annotations"]["readOnlyHint"], true);
         assert_eq!(preview["annotations"]["openWorldHint"], false);
     }

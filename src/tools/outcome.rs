@@ -9,9 +9,11 @@ use thiserror::Error;
 
 use super::args::ArgError;
 use crate::clip::clip;
+use crate::clock;
 use crate::compose::{ComposeError, Plan};
 use crate::config::ConfigErrors;
-use crate::dingtalk::{Deliver, Delivery, SendError, errcode};
+use crate::dingtalk::{Delivery, SendError, errcode};
+use crate::robots::{Dispatch, Refusal, Summary, hex};
 use crate::version::ProtocolVersion;
 
 /// `errcode` when DingTalk gave no answer at all (bad arguments, configuration, network, a
@@ -34,6 +36,9 @@ pub enum ToolError {
     /// The server is misconfigured: only the user can fix it.
     #[error("dingtalk-mcp is not configured: {0}")]
     Config(ConfigErrors),
+    /// Refused to protect the robot from DingTalk's throttling.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
     /// The send itself failed.
     #[error("{0}")]
     Send(#[from] SendError),
@@ -44,6 +49,8 @@ impl ToolError {
         match self {
             Self::Arguments(_) | Self::Compose(_) => "arguments",
             Self::Config(_) => "configuration",
+            Self::Refused(Refusal::Cooldown { .. }) => "cooldown",
+            Self::Refused(_) => "rate_limited",
             Self::Send(SendError::DingTalk { .. }) => "dingtalk",
             Self::Send(SendError::Http { .. }) => "http",
             Self::Send(SendError::BadReply { .. }) => "reply",
@@ -71,6 +78,17 @@ impl ToolError {
                  the MCP host's config) and restart it; retrying will not help."
                     .into(),
             ),
+            Self::Refused(Refusal::RateLimited { retry_after, .. }) => Some(format!(
+                "Wait {} seconds and send again, and combine updates into fewer messages.",
+                retry_after.as_secs_f64().ceil()
+            )),
+            Self::Refused(Refusal::Cooldown { until, .. }) => Some(format!(
+                "Wait until {} and send again; sending earlier only prolongs DingTalk's block.",
+                clock::rfc3339(*until)
+            )),
+            Self::Refused(Refusal::NeverFits { .. }) => {
+                Some(format!("Shorten the message and call {tool} again."))
+            }
             Self::Send(SendError::DingTalk { errcode, errmsg }) => {
                 errcode::hint(*errcode, errmsg).map(str::to_owned)
             }
@@ -96,6 +114,16 @@ struct Report {
     error_kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cooldown_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    robot: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    duplicate: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_sent_at: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     preview: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,8 +142,14 @@ struct Report {
     bodies_shortened: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mentions_added: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keyword_added: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sends_left: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    robots: Vec<String>,
 }
 
 /// The `outputSchema` shared by every tool; it describes [`Report`]. Flat: primitives and
@@ -128,8 +162,13 @@ pub fn output_schema() -> Value {
             "errcode": {"type": "integer", "description": "DingTalk's errcode: 0 on success; -2 when DingTalk gave no answer (a preview, or see errorKind)"},
             "errmsg": {"type": "string", "description": "DingTalk's errmsg, or what went wrong when DingTalk gave no answer"},
             "delivered": {"type": "string", "enum": ["yes", "no", "unknown", "partial"], "description": "whether the group received the message: partial means some parts arrived (see partsSent); on unknown, check the group before sending again"},
-            "errorKind": {"type": "string", "enum": ["arguments", "configuration", "dingtalk", "http", "reply", "timeout", "connection", "tls"], "description": "what failed; absent on success"},
+            "errorKind": {"type": "string", "enum": ["arguments", "configuration", "rate_limited", "cooldown", "dingtalk", "http", "reply", "timeout", "connection", "tls"], "description": "what failed; absent on success"},
             "hint": {"type": "string", "description": "what to do about the failure"},
+            "retryAfterSecs": {"type": "integer", "description": "rate_limited or cooldown: seconds until a send can succeed"},
+            "cooldownUntil": {"type": "string", "description": "when DingTalk's throttling of the robot ends (RFC 3339)"},
+            "robot": {"type": "string", "description": "the robot (group) the message went, or would go, to"},
+            "duplicate": {"type": "boolean", "description": "true when the same message reached the robot shortly before and was not sent again"},
+            "firstSentAt": {"type": "string", "description": "duplicate: when the first one was delivered (RFC 3339)"},
             "preview": {"type": "boolean", "description": "true for preview_message: nothing was sent"},
             "msgtype": {"type": "string", "description": "the DingTalk msgtype"},
             "parts": {"type": "integer", "description": "how many request bodies the message takes (more than 1 when a long message is split)"},
@@ -139,7 +178,10 @@ pub fn output_schema() -> Value {
             "bodies": {"type": "array", "items": {"type": "string"}, "description": "preview: each body exactly as it would be POSTed (shortened when bodiesShortened)"},
             "bodiesShortened": {"type": "boolean", "description": "preview: true when the bodies were too large to return whole and are shown shortened"},
             "mentionsAdded": {"type": "array", "items": {"type": "string"}, "description": "@ markers appended to the text so the mentions notify"},
-            "warnings": {"type": "array", "items": {"type": "string"}, "description": "things DingTalk will not render as written (e.g. markdown tables)"}
+            "keywordAdded": {"type": "string", "description": "the robot's security keyword, appended because the message had none"},
+            "sendsLeft": {"type": "integer", "description": "preview: sends the robot has left in its current rate window"},
+            "warnings": {"type": "array", "items": {"type": "string"}, "description": "things DingTalk will not render as written (e.g. markdown tables)"},
+            "robots": {"type": "array", "items": {"type": "string"}, "description": "list_robots: one line per robot with its state"}
         },
         "required": ["ok", "errcode", "errmsg", "delivered"]
     })
@@ -149,6 +191,7 @@ pub fn output_schema() -> Value {
 #[derive(Debug)]
 pub struct Outcome {
     tool: &'static str,
+    robot: Option<String>,
     end: End,
 }
 
@@ -156,8 +199,12 @@ pub struct Outcome {
 enum End {
     /// Every part was accepted.
     Sent(Plan),
+    /// The same message was delivered at `first_at` (ms) and was not sent again.
+    Duplicate { plan: Plan, first_at: u64 },
     /// A preview: nothing was sent.
-    Previewed(Plan),
+    Previewed { plan: Plan, robot: Summary },
+    /// The configured robots.
+    Listed(Vec<Summary>),
     /// It failed; `sent` parts of `plan` (if composed) had arrived.
     Failed {
         error: ToolError,
@@ -171,6 +218,7 @@ impl Outcome {
     pub fn failed(tool: &'static str, error: ToolError) -> Self {
         Self {
             tool,
+            robot: None,
             end: End::Failed {
                 error,
                 plan: None,
@@ -179,30 +227,45 @@ impl Outcome {
         }
     }
 
-    /// A preview of what `tool` would send.
-    pub fn previewed(tool: &'static str, plan: Plan) -> Self {
+    /// A preview of what `tool` would send through `robot`.
+    pub fn previewed(tool: &'static str, plan: Plan, robot: Summary) -> Self {
         Self {
             tool,
-            end: End::Previewed(plan),
+            robot: Some(robot.name.clone()),
+            end: End::Previewed { plan, robot },
         }
     }
 
-    /// Sends the plan's parts in order through `robot`, stopping at the first failure.
-    pub fn send(tool: &'static str, plan: Plan, robot: &dyn Deliver) -> Self {
-        let failure = plan
-            .bodies
-            .iter()
-            .enumerate()
-            .find_map(|(i, body)| robot.deliver(body).err().map(|error| (i, error)));
-        let end = match failure {
-            None => End::Sent(plan),
-            Some((sent, error)) => End::Failed {
+    /// The robots `list_robots` shows.
+    pub fn listed(tool: &'static str, robots: Vec<Summary>) -> Self {
+        Self {
+            tool,
+            robot: None,
+            end: End::Listed(robots),
+        }
+    }
+
+    /// How sending `plan` through `robot` went.
+    pub fn dispatched(tool: &'static str, robot: &str, plan: Plan, dispatch: Dispatch) -> Self {
+        let end = match dispatch {
+            Dispatch::Sent => End::Sent(plan),
+            Dispatch::Duplicate { first_at } => End::Duplicate { plan, first_at },
+            Dispatch::Refused(refusal) => End::Failed {
+                error: refusal.into(),
+                plan: Some(plan),
+                sent: 0,
+            },
+            Dispatch::Failed { sent, error } => End::Failed {
                 error: error.into(),
                 plan: Some(plan),
                 sent,
             },
         };
-        Self { tool, end }
+        Self {
+            tool,
+            robot: Some(robot.to_owned()),
+            end,
+        }
     }
 
     /// The `CallToolResult` for `version`: `structuredContent` only where the version has it,
@@ -213,7 +276,7 @@ impl Outcome {
             let result = self.render(version, excerpt);
             let size = result.to_string().len();
             match (&self.end, excerpt) {
-                (End::Previewed(plan), _) if size > MAX_RESULT_BYTES => {
+                (End::Previewed { plan, .. }, _) if size > MAX_RESULT_BYTES => {
                     let whole = plan.bodies.iter().map(Vec::len).max().unwrap_or(0);
                     let next = excerpt.unwrap_or(whole) / 2;
                     if next == 0 {
@@ -257,6 +320,11 @@ impl Outcome {
             delivered: Delivery::Yes,
             error_kind: None,
             hint: None,
+            retry_after_secs: None,
+            cooldown_until: None,
+            robot: self.robot.clone(),
+            duplicate: false,
+            first_sent_at: None,
             preview: false,
             msgtype: None,
             parts: None,
@@ -266,27 +334,65 @@ impl Outcome {
             bodies: Vec::new(),
             bodies_shortened: false,
             mentions_added: Vec::new(),
+            keyword_added: None,
+            sends_left: None,
             warnings: Vec::new(),
+            robots: Vec::new(),
         };
         let plan = match &self.end {
-            End::Sent(plan) | End::Previewed(plan) => Some(plan),
+            End::Sent(plan) | End::Duplicate { plan, .. } | End::Previewed { plan, .. } => {
+                Some(plan)
+            }
             End::Failed { plan, .. } => plan.as_ref(),
+            End::Listed(_) => None,
         };
         if let Some(plan) = plan {
             report.msgtype = Some(plan.msgtype);
             report.parts = Some(plan.bodies.len());
             report.body_bytes = plan.bodies.iter().map(Vec::len).collect();
             report.mentions_added = plan.mentions_added.clone();
+            report.keyword_added = plan.keyword_added.clone();
             report.warnings = plan.warnings.clone();
         }
         let mut text = match &self.end {
             End::Sent(plan) => sent_summary(plan),
-            End::Previewed(plan) => {
+            End::Duplicate { plan, first_at } => {
+                report.duplicate = true;
+                report.first_sent_at = Some(clock::rfc3339(*first_at));
+                report.errmsg = "duplicate: not sent again".into();
+                format!(
+                    "Not sent again: this exact {} message reached robot {:?} at {}, shortly \
+                     before, so it was not posted twice. Pass allowDuplicate: true to post it again.",
+                    plan.msgtype,
+                    self.robot.as_deref().unwrap_or_default(),
+                    clock::rfc3339(*first_at)
+                )
+            }
+            End::Listed(robots) => {
+                report.errcode = NO_DINGTALK_ANSWER;
+                report.delivered = Delivery::No;
+                report.robots = robots.iter().map(robot_line).collect();
+                format!(
+                    "{} configured: {}",
+                    match robots.len() {
+                        1 => "1 robot is".to_owned(),
+                        n => format!("{n} robots are"),
+                    },
+                    report.robots.join(" | ")
+                )
+            }
+            End::Previewed { plan, robot } => {
+                report.sends_left = Some(robot.sends_left);
+                report.cooldown_until = robot.cooldown_until.map(clock::rfc3339);
                 report.preview = true;
                 report.errcode = NO_DINGTALK_ANSWER;
                 report.errmsg = "preview only: nothing was sent".into();
                 report.delivered = Delivery::No;
-                report.body_sha256 = plan.bodies.iter().map(|b| hex_sha256(b)).collect();
+                report.body_sha256 = plan
+                    .bodies
+                    .iter()
+                    .map(|b| hex(&Sha256::digest(b)))
+                    .collect();
                 report.bodies = plan
                     .bodies
                     .iter()
@@ -296,7 +402,19 @@ impl Outcome {
                     })
                     .collect();
                 report.bodies_shortened = excerpt.is_some();
-                preview_summary(self.tool, plan, excerpt.is_some())
+                let mut text = preview_summary(self.tool, plan, excerpt.is_some());
+                text.push_str(&match robot.cooldown_until {
+                    Some(until) => format!(
+                        " Robot {:?} is throttled by DingTalk until {}: a send now would be refused.",
+                        robot.name,
+                        clock::rfc3339(until)
+                    ),
+                    None => format!(
+                        " Robot {:?} has {} of {} sends left in its current window.",
+                        robot.name, robot.sends_left, robot.rate.count
+                    ),
+                });
+                text
             }
             End::Failed { error, plan, sent } => {
                 let (errcode, errmsg) = match error {
@@ -315,6 +433,12 @@ impl Outcome {
                 };
                 report.error_kind = Some(error.kind());
                 report.hint = error.hint(self.tool);
+                if let ToolError::Refused(refusal) = error {
+                    report.retry_after_secs = refusal.retry_after_secs();
+                    if let Refusal::Cooldown { until, .. } = refusal {
+                        report.cooldown_until = Some(clock::rfc3339(*until));
+                    }
+                }
                 let parts = plan.as_ref().map_or(1, |p| p.bodies.len());
                 if parts > 1 {
                     report.parts_sent = Some(*sent);
@@ -341,11 +465,49 @@ impl Outcome {
                 report.mentions_added.join(" ")
             ));
         }
+        if let Some(keyword) = &report.keyword_added {
+            let verb = if report.preview { "would be" } else { "was" };
+            text.push_str(&format!(
+                " The robot's keyword {keyword:?} {verb} appended: the robot refuses messages without one."
+            ));
+        }
         for warning in &report.warnings {
             text.push_str(&format!(" Warning: {warning}"));
         }
         (report, text)
     }
+}
+
+/// One robot's state in a line a model can read.
+fn robot_line(robot: &Summary) -> String {
+    let mut facts = Vec::new();
+    if robot.default {
+        facts.push("default".to_owned());
+    }
+    if let Some(description) = &robot.description {
+        facts.push(description.clone());
+    }
+    facts.push(
+        if robot.signs {
+            "signs"
+        } else {
+            "does not sign"
+        }
+        .to_owned(),
+    );
+    if robot.has_keywords {
+        facts.push("keyword-secured (a keyword is added when missing)".to_owned());
+    }
+    facts.push(format!(
+        "{} of {} sends left (limit {})",
+        robot.sends_left, robot.rate.count, robot.rate
+    ));
+    facts.push(match robot.cooldown_until {
+        Some(until) => format!("throttled by DingTalk until {}", clock::rfc3339(until)),
+        None => "not throttled".to_owned(),
+    });
+    facts.push(format!("{} sent this month", robot.sent_this_month));
+    format!("{}: {}", robot.name, facts.join(", "))
 }
 
 fn sizes(plan: &Plan) -> String {
@@ -403,13 +565,6 @@ fn progress(sent: usize, parts: usize) -> String {
     format!(" {arrived}part {failed} of {parts} failed{unsent}.")
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,7 +589,7 @@ mod tests {
     fn sha256_is_hex_of_the_body() {
         // printf 'abc' | sha256sum
         assert_eq!(
-            hex_sha256(b"abc"),
+            hex(&Sha256::digest(b"abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

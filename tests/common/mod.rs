@@ -27,13 +27,14 @@ pub const TOKEN: &str = "5ec4a7f0c1d2e3f4a5b6c7d8e9f00112233445566778899aabbccdd
 pub const SECRET: &str = "SECb7f3c0ffee5ecre7d1ngta1k0123456789abcdef0123456789abcdef012345";
 
 /// Every tool, in `tools/list` order.
-pub const TOOL_NAMES: [&str; 6] = [
+pub const TOOL_NAMES: [&str; 7] = [
     "send_text_message",
     "send_markdown_message",
     "send_link_message",
     "send_action_card_message",
     "send_feed_card_message",
     "preview_message",
+    "list_robots",
 ];
 
 /// How long a test waits for one answer before failing.
@@ -61,10 +62,15 @@ pub struct Finished {
 
 impl Process {
     /// Starts the binary with exactly these environment variables (as a host's `env` block
-    /// would), plus any secrets to check for leaks.
+    /// would), plus a state directory of its own unless `env` names one.
     pub fn spawn(env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(BIN)
-            .env_clear()
+        let state_dir = fresh_state_dir();
+        let mut command = Command::new(BIN);
+        command.env_clear();
+        if !env.iter().any(|(k, _)| *k == "DINGTALK_STATE_DIR") {
+            command.env("DINGTALK_STATE_DIR", &state_dir);
+        }
+        let mut child = command
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -229,6 +235,20 @@ impl Drop for Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A state directory no other test uses, so rate windows and duplicate suppression never leak
+/// between tests or runs.
+pub fn fresh_state_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "dingtalk-mcp-test-{}-{n}-{nanos}",
+        std::process::id()
+    ))
 }
 
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> ExitStatus {

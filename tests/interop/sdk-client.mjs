@@ -6,14 +6,18 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
-const { DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET } = process.env;
-assert.ok(DINGTALK_MCP_BIN && FAKE_WEBHOOK && FAKE_SECRET, "run me from tests/interop.rs");
+const { DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET, FAKE_STATE_DIR } = process.env;
+assert.ok(DINGTALK_MCP_BIN && FAKE_WEBHOOK && FAKE_SECRET && FAKE_STATE_DIR, "run me from tests/interop.rs");
 
 // Like a host config: only the `env` block reaches the server (plus the SDK's default whitelist).
 const transport = new StdioClientTransport({
   command: DINGTALK_MCP_BIN,
   args: [],
-  env: { DINGTALK_BOT_ACCESS_TOKEN: FAKE_WEBHOOK, DINGTALK_BOT_SECRET: FAKE_SECRET },
+  env: {
+    DINGTALK_BOT_ACCESS_TOKEN: FAKE_WEBHOOK,
+    DINGTALK_BOT_SECRET: FAKE_SECRET,
+    DINGTALK_STATE_DIR: FAKE_STATE_DIR,
+  },
   stderr: "pipe",
 });
 let stderr = "";
@@ -45,9 +49,10 @@ await check("tools/list returns every tool with an output schema", async () => {
     "send_action_card_message",
     "send_feed_card_message",
     "preview_message",
+    "list_robots",
   ]);
   for (const tool of tools) {
-    assert.equal(tool.annotations.readOnlyHint, tool.name === "preview_message");
+    assert.equal(tool.annotations.readOnlyHint, ["preview_message", "list_robots"].includes(tool.name));
     assert.equal(tool.outputSchema.type, "object");
   }
 });
@@ -69,7 +74,8 @@ for (const [name, args] of calls) {
 }
 for (const [name, args] of calls) {
   await check(`${name} reports DingTalk errcode 310000 as a tool error`, async () => {
-    const result = await client.callTool({ name, arguments: args });
+    // A new text: the same message again would be suppressed as a duplicate.
+    const result = await client.callTool({ name, arguments: { ...args, text: `${args.text} again` } });
     assert.equal(result.isError, true);
     assert.equal(result.structuredContent.errcode, 310000);
     assert.equal(result.structuredContent.delivered, "no");
@@ -83,6 +89,11 @@ await check("a bad argument is a tool error the model can read", async () => {
 });
 await check("an unknown tool is a protocol error", async () => {
   await assert.rejects(client.callTool({ name: "nope", arguments: {} }), /Unknown tool/);
+});
+await check("a repeated message is not posted twice", async () => {
+  const result = await client.callTool({ name: "send_text_message", arguments: calls[0][1] });
+  assert.equal(result.isError, false);
+  assert.equal(result.structuredContent.duplicate, true);
 });
 await check("ping", async () => {
   assert.deepEqual(await client.ping(), {});
