@@ -452,24 +452,28 @@ fn parse_robots(
             problem("", FieldProblem::Type("an object"));
             continue;
         };
+        // `Ok(None)`: absent; `Err(())`: present but wrong, already reported.
         let strings = |robot: &mut Map<String, Value>,
                        name: &str,
                        problem: &mut dyn FnMut(&str, FieldProblem)|
-         -> Option<String> {
-            match robot.remove(name)? {
-                Value::String(s) => expand(&s, variable)
-                    .map_err(|var| problem(name, FieldProblem::UnsetVariable(var)))
-                    .ok(),
-                _ => {
+         -> Result<Option<String>, ()> {
+            match robot.remove(name) {
+                None => Ok(None),
+                Some(Value::String(s)) => expand(&s, variable)
+                    .map(Some)
+                    .map_err(|var| problem(name, FieldProblem::UnsetVariable(var))),
+                Some(_) => {
                     problem(name, FieldProblem::Type("a string"));
-                    None
+                    Err(())
                 }
             }
         };
         let name = strings(&mut robot, "name", &mut problem);
         let webhook = strings(&mut robot, "webhook", &mut problem);
-        let secret = strings(&mut robot, "secret", &mut problem);
-        let description = strings(&mut robot, "description", &mut problem);
+        let secret = strings(&mut robot, "secret", &mut problem).ok().flatten();
+        let description = strings(&mut robot, "description", &mut problem)
+            .ok()
+            .flatten();
         let rate = strings(&mut robot, "rate_limit", &mut problem);
         let keywords = match robot.remove("keywords") {
             None => Vec::new(),
@@ -495,34 +499,37 @@ fn parse_robots(
             problem(unknown, FieldProblem::Unknown);
         }
         let name = match name {
-            None => {
+            Ok(None) => {
                 problem("name", FieldProblem::Missing);
                 None
             }
-            Some(name) if is_valid_name(&name) => Some(name),
-            Some(_) => {
+            Ok(Some(name)) if is_valid_name(&name) => Some(name),
+            Ok(Some(_)) => {
                 problem("name", FieldProblem::Name);
                 None
             }
+            Err(()) => None,
         };
-        let webhook = match webhook.as_deref().map(Webhook::parse) {
-            None => {
+        let webhook = match webhook {
+            Ok(None) => {
                 problem("webhook", FieldProblem::Missing);
                 None
             }
-            Some(Ok(webhook)) => Some(webhook),
-            Some(Err(e)) => {
-                problem("webhook", FieldProblem::Webhook(e));
-                None
-            }
+            Ok(Some(webhook)) => Webhook::parse(&webhook)
+                .map_err(|e| problem("webhook", FieldProblem::Webhook(e)))
+                .ok(),
+            Err(()) => None,
         };
-        let rate = match rate.as_deref().map(parse_rate) {
-            None => Some(Rate::DINGTALK),
-            Some(Some(rate)) => Some(rate),
-            Some(None) => {
-                problem("rate_limit", FieldProblem::Rate);
-                None
+        let rate = match rate {
+            Ok(None) => Some(Rate::DINGTALK),
+            Ok(Some(rate)) => {
+                let parsed = parse_rate(&rate);
+                if parsed.is_none() {
+                    problem("rate_limit", FieldProblem::Rate);
+                }
+                parsed
             }
+            Err(()) => None,
         };
         if let (Some(name), Some(webhook), Some(rate)) = (name, webhook, rate) {
             if is_default {
