@@ -34,6 +34,8 @@ pub const DEDUP_VAR: &str = "DINGTALK_DEDUP_SECS";
 pub const STATE_DIR_VAR: &str = "DINGTALK_STATE_DIR";
 /// Where to append the audit log.
 pub const AUDIT_LOG_VAR: &str = "DINGTALK_AUDIT_LOG";
+/// Extra PEM root certificates, for TLS-inspecting corporate proxies.
+pub const CA_FILE_VAR: &str = "DINGTALK_CA_FILE";
 
 /// The name of the robot the original variables define.
 pub const DEFAULT_ROBOT: &str = "default";
@@ -95,6 +97,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// Where to append the audit log, if anywhere.
     pub audit_log: Option<PathBuf>,
+    /// Root certificates trusted in addition to the bundled ones.
+    pub extra_roots: Vec<ureq::tls::Certificate<'static>>,
 }
 
 /// Where a piece of configuration came from, for error messages.
@@ -175,6 +179,14 @@ pub enum ConfigError {
         path: PathBuf,
         /// Why.
         error: String,
+    },
+    /// `DINGTALK_CA_FILE` holds no usable certificate.
+    #[error("{CA_FILE_VAR} {}: {problem}", .path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
     },
     /// The JSON does not parse.
     #[error("{origin}:{line}:{column}: invalid JSON: {message}")]
@@ -280,6 +292,7 @@ pub fn load(
         .map(PathBuf::from)
         .unwrap_or_else(|| default_state_dir(text("XDG_STATE_HOME"), text("HOME")));
     let audit_log = text(AUDIT_LOG_VAR).map(PathBuf::from);
+    let ca_file = text(CA_FILE_VAR).map(PathBuf::from);
     let variable = |name: &str| var(name).and_then(|v| v.into_string().ok());
 
     let mut robots = Vec::new();
@@ -323,6 +336,19 @@ pub fn load(
             &mut errors,
         );
     }
+    let extra_roots = match ca_file {
+        None => Vec::new(),
+        Some(path) => match read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| certificates(&pem))
+        {
+            Ok(certs) => certs,
+            Err(problem) => {
+                errors.push(ConfigError::CaFile { path, problem });
+                Vec::new()
+            }
+        },
+    };
     for (i, robot) in robots.iter().enumerate() {
         if robots[..i].iter().any(|other| other.name == robot.name) {
             errors.push(ConfigError::DuplicateName(robot.name.clone()));
@@ -359,9 +385,26 @@ pub fn load(
             dedup,
             state_dir,
             audit_log,
+            extra_roots,
         }),
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+/// The certificates of a PEM file; at least one.
+fn certificates(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(format!("not valid PEM ({e})")),
+        }
+    }
+    if certs.is_empty() {
+        return Err("contains no PEM certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    Ok(certs)
 }
 
 fn seconds(

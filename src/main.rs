@@ -52,11 +52,13 @@ fn fleet(config_file: Option<PathBuf>) -> Result<Fleet, ConfigErrors> {
         |path| std::fs::read_to_string(path),
     )?;
     let timeout = config.timeout;
+    let extra_roots = config.extra_roots.clone();
     Ok(Fleet::new(config, |robot| {
         Box::new(HttpSender::new(
             robot.webhook.clone(),
             robot.secret.clone(),
             timeout,
+            &extra_roots,
         ))
     }))
 }

@@ -4,7 +4,9 @@
 //! DingTalk answers HTTP 200 with `{"errcode":…,"errmsg":…}` even when it refuses a message
 //! (`shared/reference/dingtalk.md` §1.1), so the body is read whatever the status.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::cell::Cell;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -12,9 +14,16 @@ use thiserror::Error;
 use super::webhook::{Secret, Webhook};
 use super::{Deliver, Delivery};
 use crate::clip::{MESSAGE_CHARS, clip};
+use crate::clock;
 
 /// At most this much of a reply is read: DingTalk's replies are tiny, a hostile one is not.
 const MAX_REPLY_BYTES: u64 = 64 * 1024;
+
+/// Retries after the first attempt, only when DingTalk cannot have received the message.
+const MAX_RETRIES: u32 = 2;
+
+/// The wait before the first retry; it doubles for the next.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Why a message was not (or may not have been) delivered. Every message is already redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -94,24 +103,44 @@ pub struct HttpSender {
     webhook: Webhook,
     secret: Option<Secret>,
     timeout: Duration,
+    /// Trusts the bundled Mozilla roots.
     agent: ureq::Agent,
+    /// Trusts the roots of `DINGTALK_CA_FILE`, for TLS-inspecting proxies.
+    extra: Option<ureq::Agent>,
+    /// Whether the last handshake needed `extra`, so the next send tries it first.
+    prefer_extra: Cell<bool>,
 }
 
 impl HttpSender {
-    /// Builds the robot and its agent; no network I/O happens until the first send.
-    pub fn new(webhook: Webhook, secret: Option<Secret>, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(concat!("dingtalk-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+    /// Builds the sender and its agents; no network I/O happens until the first send. Proxies
+    /// come from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` (either case) and `NO_PROXY`.
+    pub fn new(
+        webhook: Webhook,
+        secret: Option<Secret>,
+        timeout: Duration,
+        extra_roots: &[ureq::tls::Certificate<'static>],
+    ) -> Self {
+        let agent = |roots: ureq::tls::RootCerts| {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .user_agent(concat!("dingtalk-mcp/", env!("CARGO_PKG_VERSION")))
+                .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+                .build()
+                .new_agent()
+        };
+        // ureq trusts either the bundled roots or a given set, never both, so a second agent
+        // holds the extra roots and is tried when the bundled ones do not verify the server.
+        let extra = (!extra_roots.is_empty())
+            .then(|| agent(ureq::tls::RootCerts::new_with_certs(extra_roots)));
         Self {
             webhook,
             secret,
             timeout,
-            agent,
+            agent: agent(ureq::tls::RootCerts::WebPki),
+            extra,
+            prefer_extra: Cell::new(false),
         }
     }
 
@@ -155,9 +184,8 @@ impl HttpSender {
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
                 SendError::Connect { detail }
             }
-            ureq::Error::Io(ref io) if is_connect_failure(io.kind()) => {
-                SendError::Connect { detail }
-            }
+            ureq::Error::Io(ref io) if is_connect_failure(io) => SendError::Connect { detail },
+            ureq::Error::Io(ref io) if is_handshake_failure(io) => SendError::Tls { detail },
             ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
                 SendError::Tls { detail }
             }
@@ -210,27 +238,90 @@ impl HttpSender {
     }
 }
 
-fn is_connect_failure(kind: std::io::ErrorKind) -> bool {
+/// Failures before a connection existed, so before any byte of the request left.
+fn is_connect_failure(io: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(
-        kind,
+        io.kind(),
         ConnectionRefused | AddrNotAvailable | NetworkUnreachable | HostUnreachable | NotConnected
     )
+        // std reports a failed name lookup with this text and no ErrorKind of its own.
+        || io.to_string().starts_with("failed to lookup address information")
+}
+
+/// A TLS handshake failure (rustls reports them as `InvalidData`): the request was never sent.
+fn is_handshake_failure(io: &std::io::Error) -> bool {
+    let text = io.to_string();
+    io.kind() == std::io::ErrorKind::InvalidData
+        && (text.contains("certificate") || text.contains("handshake"))
+}
+
+impl HttpSender {
+    /// One POST with the time left, through the preferred agent and, after a certificate
+    /// failure (nothing was sent), through the other one.
+    fn attempt(&self, body: &[u8], left: Duration) -> Result<(), SendError> {
+        let signed = self
+            .webhook
+            .url(self.secret.as_ref(), u128::from(clock::now_ms()));
+        let signature = signed.signature.as_deref();
+        let post = |agent: &ureq::Agent| {
+            agent
+                .post(&signed.url)
+                .config()
+                .timeout_global(Some(left))
+                .build()
+                .header("Content-Type", "application/json")
+                .send(body)
+        };
+        let agents: Vec<(&ureq::Agent, bool)> = match &self.extra {
+            None => vec![(&self.agent, false)],
+            Some(extra) if self.prefer_extra.get() => vec![(extra, true), (&self.agent, false)],
+            Some(extra) => vec![(&self.agent, false), (extra, true)],
+        };
+        let mut last = None;
+        for (agent, is_extra) in agents {
+            match post(agent) {
+                Ok(response) => {
+                    self.prefer_extra.set(is_extra);
+                    return self.read_reply(response, signature);
+                }
+                Err(error) => {
+                    let error = self.classify(error, signature);
+                    let untrusted = matches!(error, SendError::Tls { .. });
+                    last = Some(error);
+                    if !untrusted {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| unreachable!("at least one agent was tried")))
+    }
 }
 
 impl Deliver for HttpSender {
+    /// Sends `body`, retrying at most twice with backoff, within the timeout, and only when
+    /// DingTalk cannot have received it: the connection failed before the request went out,
+    /// or DingTalk answered errcode -1 (busy). Never after a timeout or an HTTP error, when the
+    /// message may already be in the group.
     fn deliver(&self, body: &[u8]) -> Result<(), SendError> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_millis());
-        let signed = self.webhook.url(self.secret.as_ref(), now_ms);
-        let signature = signed.signature.as_deref();
-        let response = self
-            .agent
-            .post(&signed.url)
-            .header("Content-Type", "application/json")
-            .send(body)
-            .map_err(|error| self.classify(error, signature))?;
-        self.read_reply(response, signature)
+        let deadline = Instant::now() + self.timeout;
+        let mut backoff = FIRST_BACKOFF;
+        let mut retries = 0;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let result = self.attempt(body, left);
+            let retryable = matches!(
+                result,
+                Err(SendError::Connect { .. } | SendError::DingTalk { errcode: -1, .. })
+            );
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            if !retryable || retries == MAX_RETRIES || time_left <= backoff * 2 {
+                return result;
+            }
+            thread::sleep(backoff);
+            backoff *= 2;
+            retries += 1;
+        }
     }
 }

@@ -32,6 +32,10 @@ pub enum Reply {
     Slow(Duration),
     /// Reads the request and never answers.
     Hang,
+    /// Announces a 100-byte body, sends 10 bytes, and closes.
+    Truncated,
+    /// Announces and streams a 50 MiB body.
+    Huge,
 }
 
 /// One request as the fake saw it.
@@ -151,6 +155,24 @@ fn serve_connection(stream: TcpStream, connection: usize, state: &Mutex<State>) 
             Reply::Hang => {
                 // Hold the connection until the client gives up and closes it.
                 let _ = reader.read_to_end(&mut Vec::new());
+                return;
+            }
+            Reply::Truncated => {
+                let _ =
+                    writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"errcode\"");
+                return;
+            }
+            Reply::Huge => {
+                let size = 50 * 1024 * 1024;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
+                let chunk = vec![b' '; 64 * 1024];
+                let _ = writer.write_all(head.as_bytes());
+                // Stops as soon as the client stops reading and closes.
+                for _ in 0..size / chunk.len() {
+                    if writer.write_all(&chunk).is_err() {
+                        return;
+                    }
+                }
                 return;
             }
         };
