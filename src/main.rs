@@ -4,28 +4,15 @@
 //! With no arguments it serves MCP on stdin/stdout until stdin closes. Nothing but JSON-RPC is
 //! ever written to stdout while serving; diagnostics go to stderr.
 
-mod cli;
-mod clip;
-mod clock;
-mod compose;
-mod config;
-mod dingtalk;
-mod jsonrpc;
-mod robots;
-mod server;
-mod tools;
-mod transport;
-mod version;
-
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cli::Command;
-use config::ConfigErrors;
-use dingtalk::HttpSender;
-use robots::Fleet;
-use server::Server;
+use dingtalk_mcp::cli::{self, Command};
+use dingtalk_mcp::config::{self, ConfigErrors};
+use dingtalk_mcp::dingtalk::HttpSender;
+use dingtalk_mcp::robots::Fleet;
+use dingtalk_mcp::server::{self, Server};
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args_os().skip(1)) {
