@@ -40,16 +40,6 @@ const METHODS: [&str; 7] = [
     "resources/list",
     "notifications/initialized",
 ];
-const TOOLS: [&str; 8] = [
-    "send_text_message",
-    "send_markdown_message",
-    "send_link_message",
-    "send_action_card_message",
-    "send_feed_card_message",
-    "preview_message",
-    "list_robots",
-    "no_such_tool",
-];
 const FIELDS: [&str; 21] = [
     "text",
     "title",
@@ -130,14 +120,12 @@ fn message(rng: &mut Rng) -> Value {
     let method = *rng.pick(&METHODS);
     let mut params = Map::new();
     if method == "tools/call" {
-        params.insert(
-            "name".into(),
-            if rng.below(5) == 0 {
-                any_value(rng, 1)
-            } else {
-                json!(rng.pick(&TOOLS))
-            },
-        );
+        let name = match rng.below(10) {
+            0 => any_value(rng, 1),
+            1 => json!("no_such_tool"),
+            _ => json!(rng.pick(&common::TOOL_NAMES)),
+        };
+        params.insert("name".into(), name);
         let mut arguments = Map::new();
         for _ in 0..rng.below(5) {
             arguments.insert(rng.pick(&FIELDS).to_string(), any_value(rng, 1));
