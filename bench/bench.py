@@ -94,15 +94,22 @@ def peak_rss_kib(pid):
 
 
 def spawn(program, env):
+    # Buffered pipes: readline() on an unbuffered pipe reads one byte per system call, which
+    # would charge a server with longer answers for the harness's own reads.
     return subprocess.Popen([program], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, bufsize=0)
+                            stderr=subprocess.DEVNULL, env=env)
+
+
+def send(process, data):
+    process.stdin.write(data)
+    process.stdin.flush()
 
 
 def startup(program, env):
     """Seconds from spawn to the initialize answer, and the peak RSS at that point."""
     begun = time.perf_counter()
     process = spawn(program, env)
-    process.stdin.write(INIT.encode())
+    send(process, INIT.encode())
     process.stdout.readline()
     elapsed = time.perf_counter() - begun
     rss = peak_rss_kib(process.pid)
@@ -115,10 +122,10 @@ def session(env):
     """Seconds for spawn, initialize, initialized, tools/list, EOF, exit; and the peak RSS."""
     begun = time.perf_counter()
     process = spawn(BIN, env)
-    process.stdin.write(INIT.encode())
+    send(process, INIT.encode())
     process.stdout.readline()
-    process.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
-                        b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n')
+    send(process, b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+                  b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n')
     process.stdout.readline()
     rss = peak_rss_kib(process.pid)
     process.stdin.close()
@@ -129,7 +136,7 @@ def session(env):
 def calls(env, count):
     """Per-call latencies of `count` tools/calls in one session, and RSS after 1,000 and all."""
     process = spawn(BIN, env)
-    process.stdin.write(INIT.encode())
+    send(process, INIT.encode())
     process.stdout.readline()
     latencies = []
     rss_early = None
@@ -137,7 +144,7 @@ def calls(env, count):
         call = json.dumps({"jsonrpc": "2.0", "id": n + 1, "method": "tools/call",
                            "params": {"name": "send_text_message", "arguments": {"text": f"bench {n}"}}})
         begun = time.perf_counter()
-        process.stdin.write((call + "\n").encode())
+        send(process, (call + "\n").encode())
         answer = json.loads(process.stdout.readline())
         latencies.append(time.perf_counter() - begun)
         if answer["result"]["isError"]:

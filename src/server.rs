@@ -304,8 +304,9 @@ fn list_tools(
             "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
         ));
     }
+    // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
     let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(version, fleet)).collect();
-    let mut result = json!({ "tools": tools });
+    let mut result = Value::Object(Map::from_iter([("tools".to_owned(), Value::Array(tools))]));
     if version.is_modern() {
         result["ttlMs"] = TTL_MS.into();
         result["cacheScope"] = "public".into();

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::resolver::CachingResolver;
 use super::webhook::{Secret, Webhook};
 use super::{Deliver, Delivery};
 use crate::clip::{MESSAGE_CHARS, clip};
@@ -121,14 +122,18 @@ impl HttpSender {
         extra_roots: &[ureq::tls::Certificate<'static>],
     ) -> Self {
         let agent = |roots: ureq::tls::RootCerts| {
-            ureq::Agent::config_builder()
+            let config = ureq::Agent::config_builder()
                 .timeout_global(Some(timeout))
                 .http_status_as_error(false)
                 .max_redirects(0)
                 .user_agent(concat!("dingtalk-mcp/", env!("CARGO_PKG_VERSION")))
                 .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
-                .build()
-                .new_agent()
+                .build();
+            ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                CachingResolver::default(),
+            )
         };
         // ureq trusts either the bundled roots or a given set, never both, so a second agent
         // holds the extra roots and is tried when the bundled ones do not verify the server.

@@ -3,6 +3,7 @@
 mod client;
 pub mod errcode;
 mod message;
+mod resolver;
 mod webhook;
 
 use serde::Serialize;

@@ -272,18 +272,11 @@ impl Fleet {
                     }
                 );
                 self.store.update(&robot.fingerprint, |s| {
-                    if throttled {
-                        s.throttled(now);
-                    }
-                    s.delivered(now, i, None);
+                    s.failed(now, i, parts, dedup_key.as_deref(), throttled)
                 });
                 return Dispatch::Failed { sent: i, error };
             }
         }
-        let now = clock::now_ms();
-        self.store.update(&robot.fingerprint, |s| {
-            s.delivered(now, parts, dedup_key.as_deref())
-        });
         Dispatch::Sent
     }
 

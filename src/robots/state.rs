@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -92,7 +92,9 @@ fn ms(duration: Duration) -> u64 {
 }
 
 impl RobotState {
-    /// Decides on a send and, when it may go, takes its slots.
+    /// Decides on a send. When it may go, it takes its slots and is recorded as delivered
+    /// (counted this month, remembered for duplicate suppression), so a successful send needs
+    /// no second update; [`RobotState::failed`] undoes what did not happen.
     pub fn admit(&mut self, request: Request) -> Admission {
         let Request {
             now, rate, parts, ..
@@ -114,6 +116,13 @@ impl RobotState {
         let free = rate.count.saturating_sub(self.sends.len());
         if parts <= free {
             self.sends.extend(std::iter::repeat_n(now, parts));
+            self.count(now, parts as u64);
+            if let Some(key) = request.dedup_key {
+                self.recent.push(Recent {
+                    sha256: key.to_owned(),
+                    at: now,
+                });
+            }
             return Admission::Go;
         }
         // The send that must leave the window before enough slots are free.
@@ -126,25 +135,33 @@ impl RobotState {
         }
     }
 
-    /// Records `parts` delivered messages, and the message for duplicate suppression.
-    pub fn delivered(&mut self, now: u64, parts: usize, dedup_key: Option<&str>) {
+    fn count(&mut self, now: u64, messages: u64) {
         let month = clock::month(now);
         if self.month != month {
             self.month = month;
             self.month_count = 0;
         }
-        self.month_count += parts as u64;
-        if let Some(key) = dedup_key {
-            self.recent.push(Recent {
-                sha256: key.to_owned(),
-                at: now,
-            });
-        }
+        self.month_count += messages;
     }
 
-    /// Records that DingTalk is throttling the robot.
-    pub fn throttled(&mut self, now: u64) {
-        self.cooldown_until = Some(now + ms(COOLDOWN));
+    /// Undoes what [`RobotState::admit`] recorded of a send that failed after `sent` of its
+    /// `parts` arrived: the rest is not counted, and the message is not a duplicate if sent
+    /// again. `throttled` starts DingTalk's 10-minute cooldown.
+    pub fn failed(
+        &mut self,
+        now: u64,
+        sent: usize,
+        parts: usize,
+        dedup_key: Option<&str>,
+        throttled: bool,
+    ) {
+        self.month_count = self.month_count.saturating_sub((parts - sent) as u64);
+        if let Some(key) = dedup_key {
+            self.recent.retain(|r| r.sha256 != key);
+        }
+        if throttled {
+            self.cooldown_until = Some(now + ms(COOLDOWN));
+        }
     }
 
     /// Sends still allowed in the current window.
@@ -173,6 +190,8 @@ impl RobotState {
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
+    /// Each robot's file, opened once and locked for every update.
+    files: Mutex<HashMap<String, File>>,
     /// States kept in memory when the directory cannot be used.
     fallback: Mutex<HashMap<String, RobotState>>,
 }
@@ -182,6 +201,7 @@ impl Store {
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
+            files: Mutex::new(HashMap::new()),
             fallback: Mutex::new(HashMap::new()),
         }
     }
@@ -194,66 +214,93 @@ impl Store {
     /// Runs `change` on the robot's state with every other process locked out, and saves it.
     pub fn update<T>(&self, fingerprint: &str, change: impl FnOnce(&mut RobotState) -> T) -> T {
         let path = self.path(fingerprint);
-        match self.open_locked(&path) {
-            Ok(mut file) => {
-                let mut state = read_state(&mut file, &path);
-                let result = change(&mut state);
-                if let Err(e) = write_state(&mut file, &state) {
-                    eprintln!("dingtalk-mcp: warning: cannot save {}: {e}", path.display());
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        if !files.contains_key(fingerprint) {
+            match open(&self.dir, &path) {
+                Ok(file) => {
+                    files.insert(fingerprint.to_owned(), file);
                 }
-                result
-            }
-            Err(e) => {
-                eprintln!(
-                    "dingtalk-mcp: warning: cannot use the state file {} ({e}); limits are kept for this process only",
-                    path.display()
-                );
-                let mut fallback = self.fallback.lock().unwrap_or_else(|e| e.into_inner());
-                change(fallback.entry(fingerprint.to_owned()).or_default())
+                Err(e) => {
+                    eprintln!(
+                        "dingtalk-mcp: warning: cannot use the state file {} ({e}); limits are kept for this process only",
+                        path.display()
+                    );
+                    let mut fallback = self.fallback.lock().unwrap_or_else(|e| e.into_inner());
+                    return change(fallback.entry(fingerprint.to_owned()).or_default());
+                }
             }
         }
-    }
-
-    fn open_locked(&self, path: &Path) -> std::io::Result<File> {
-        fs::create_dir_all(&self.dir)?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
-        file.lock()?;
-        Ok(file)
+        let file = &files[fingerprint];
+        if let Err(e) = file.lock() {
+            eprintln!("dingtalk-mcp: warning: cannot lock {}: {e}", path.display());
+        }
+        let (mut state, stored) = read_state(file, &path);
+        let result = change(&mut state);
+        if let Err(e) = write_state(file, &state, stored) {
+            eprintln!("dingtalk-mcp: warning: cannot save {}: {e}", path.display());
+        }
+        let _ = file.unlock();
+        result
     }
 }
 
-fn read_state(file: &mut File, path: &Path) -> RobotState {
-    let mut text = String::new();
-    if let Err(e) = file.read_to_string(&mut text) {
-        eprintln!(
-            "dingtalk-mcp: warning: replacing unreadable state {}: {e}",
-            path.display()
-        );
-        return RobotState::default();
+fn open(dir: &Path, path: &Path) -> std::io::Result<File> {
+    fs::create_dir_all(dir)?;
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+/// The state and the stored length (which a rewrite pads to instead of truncating).
+fn read_state(file: &File, path: &Path) -> (RobotState, u64) {
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match file.read_at(&mut chunk, bytes.len() as u64) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!(
+                    "dingtalk-mcp: warning: replacing unreadable state {}: {e}",
+                    path.display()
+                );
+                return (RobotState::default(), 0);
+            }
+        }
     }
-    if text.trim().is_empty() {
-        return RobotState::default();
+    let stored = bytes.len() as u64;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return (RobotState::default(), stored);
     }
-    serde_json::from_str(&text).unwrap_or_else(|e| {
+    let state = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
         eprintln!(
             "dingtalk-mcp: warning: replacing corrupt state {}: {e}",
             path.display()
         );
         RobotState::default()
-    })
+    });
+    (state, stored)
 }
 
-fn write_state(file: &mut File, state: &RobotState) -> std::io::Result<()> {
-    let json = serde_json::to_vec(state).map_err(std::io::Error::other)?;
-    file.seek(SeekFrom::Start(0))?;
-    file.set_len(0)?;
-    file.write_all(&json)?;
-    file.flush()
+/// Rewrites the file in place. A shorter state is padded with spaces (valid JSON whitespace)
+/// rather than truncated, since truncating costs more than the rest of an update; the file is
+/// shrunk only when the state takes less than half of it.
+fn write_state(file: &File, state: &RobotState, stored: u64) -> std::io::Result<()> {
+    let mut json = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+    let len = json.len() as u64;
+    let shrink = len < stored / 2;
+    if !shrink && len < stored {
+        json.resize(stored as usize, b' ');
+    }
+    file.write_all_at(&json, 0)?;
+    if shrink {
+        file.set_len(len)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -317,9 +364,9 @@ mod tests {
     }
 
     #[test]
-    fn cooldowns_duplicates_and_the_month() {
+    fn cooldowns_duplicates_and_failures() {
         let mut state = RobotState::default();
-        state.throttled(1_000);
+        state.failed(1_000, 0, 0, None, true);
         let until = 1_000 + 600_000;
         assert_eq!(
             state.admit(request(2_000, 1)),
@@ -329,7 +376,6 @@ mod tests {
         let mut dup = request(until, 1);
         dup.dedup_key = Some("abc");
         assert_eq!(state.admit(dup), Admission::Go);
-        state.delivered(until, 1, Some("abc"));
         dup.now = until + 10;
         assert_eq!(state.admit(dup), Admission::Duplicate { first_at: until });
         dup.now = until + 60_000;
@@ -338,10 +384,25 @@ mod tests {
             Admission::Go,
             "a minute later it is not a duplicate"
         );
-        // 2023-11-14 and then December.
-        state.delivered(1_700_000_000_000, 3, None);
-        state.delivered(1_700_000_000_001, 2, None);
-        assert_eq!(state.sent_this_month(1_700_000_000_002), 5);
+        // A failed send is neither counted nor a duplicate.
+        state.failed(until + 60_000, 0, 1, Some("abc"), false);
+        dup.now = until + 60_010;
+        assert_eq!(state.admit(dup), Admission::Go);
+        assert_eq!(state.sent_this_month(until + 60_010), 2);
+    }
+
+    #[test]
+    fn the_month_counts_what_arrived() {
+        // 2023-11-14, then December.
+        let mut state = RobotState::default();
+        let mut three = request(1_700_000_000_000, 3);
+        three.rate = Rate::DINGTALK;
+        assert_eq!(state.admit(three), Admission::Go);
+        three.now += 1;
+        assert_eq!(state.admit(three), Admission::Go);
+        state.failed(1_700_000_000_002, 1, 3, None, true);
+        assert_eq!(state.sent_this_month(1_700_000_000_002), 4);
+        assert!(state.cooldown(1_700_000_000_003).is_some());
         assert_eq!(state.sent_this_month(1_702_000_000_000), 0);
     }
 
@@ -350,15 +411,20 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("dingtalk-mcp-state-test-{}", std::process::id()));
         let store = Store::new(dir.clone());
-        store.update("f1", |s| s.delivered(1_700_000_000_000, 2, None));
+        let mut two = request(1_700_000_000_000, 2);
+        two.rate = Rate::DINGTALK;
+        assert_eq!(store.update("f1", |s| s.admit(two)), Admission::Go);
         let again = Store::new(dir.clone());
         assert_eq!(
             again.update("f1", |s| s.sent_this_month(1_700_000_000_000)),
             2
         );
+        // A shorter state is padded: no stale bytes may follow it.
+        again.update("f1", |s| *s = RobotState::default());
+        assert_eq!(store.update("f1", |s| s.clone()), RobotState::default());
         fs::write(store.path("f1"), "{not json").unwrap();
         assert_eq!(
-            store.update("f1", |s| s.sent_this_month(1_700_000_000_000)),
+            Store::new(dir.clone()).update("f1", |s| s.sent_this_month(1_700_000_000_000)),
             0
         );
         let saved = fs::read_to_string(store.path("f1")).unwrap();

@@ -115,7 +115,9 @@ impl Kind {
             Self::Choice(choices) => json!({"type": "string", "enum": choices}),
             Self::Object => json!({"type": "object", "properties": {}}),
             Self::Objects { fields, .. } => {
-                json!({"type": "array", "items": object_schema(fields)})
+                let mut schema = json!({"type": "array"});
+                schema["items"] = object_schema(fields);
+                schema
             }
         }
     }
@@ -135,12 +137,10 @@ pub fn object_schema(params: &[Param]) -> Value {
         .filter(|p| p.required)
         .map(|p| p.name)
         .collect();
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
+    let mut schema = json!({"type": "object", "required": required, "additionalProperties": false});
+    // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
+    schema["properties"] = Value::Object(properties);
+    schema
 }
 
 /// A call's arguments (or one nested object), checked against the declared parameters.

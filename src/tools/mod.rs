@@ -478,11 +478,9 @@ impl Tool {
             Run::Send(_) => format!("{} {LIMITS}", self.description),
             Run::Preview | Run::ListRobots => self.description.to_owned(),
         };
-        let mut tool = json!({
-            "name": self.name,
-            "description": description,
-            "inputSchema": self.input_schema(fleet),
-        });
+        let mut tool = json!({"name": self.name, "description": description});
+        // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
+        tool["inputSchema"] = self.input_schema(fleet);
         if version.has_annotations() {
             let read_only = self.read_only();
             tool["annotations"] = json!({

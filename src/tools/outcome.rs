@@ -3,7 +3,7 @@
 //! text block for clients older than `structuredContent`, and `isError` on every failure.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -274,17 +274,17 @@ impl Outcome {
         let mut excerpt = None;
         loop {
             let result = self.render(version, excerpt);
-            let size = result.to_string().len();
-            match (&self.end, excerpt) {
-                (End::Previewed { plan, .. }, _) if size > MAX_RESULT_BYTES => {
-                    let whole = plan.bodies.iter().map(Vec::len).max().unwrap_or(0);
-                    let next = excerpt.unwrap_or(whole) / 2;
-                    if next == 0 {
-                        return result;
-                    }
-                    excerpt = Some(next);
-                }
-                _ => return result,
+            // Only a preview's bodies can outgrow a line; nothing else needs measuring.
+            let End::Previewed { plan, .. } = &self.end else {
+                return result;
+            };
+            if result.to_string().len() <= MAX_RESULT_BYTES {
+                return result;
+            }
+            let whole = plan.bodies.iter().map(Vec::len).max().unwrap_or(0);
+            match excerpt.unwrap_or(whole) / 2 {
+                0 => return result,
+                next => excerpt = Some(next),
             }
         }
     }
@@ -297,15 +297,20 @@ impl Outcome {
             .as_object_mut()
             .and_then(|f| f.remove("bodies"))
             .unwrap_or(Value::Null);
-        let mut content = vec![
-            json!({"type": "text", "text": text}),
-            json!({"type": "text", "text": facts.to_string()}),
-        ];
+        let block = |text: Value| {
+            Value::Object(Map::from_iter([
+                ("type".to_owned(), Value::from("text")),
+                ("text".to_owned(), text),
+            ]))
+        };
+        let mut content = vec![block(text.into()), block(facts.to_string().into())];
         // A preview's bodies follow as their own blocks, so they are escaped only once.
-        for body in bodies.as_array().into_iter().flatten() {
-            content.push(json!({"type": "text", "text": body}));
+        if let Value::Array(bodies) = bodies {
+            content.extend(bodies.into_iter().map(block));
         }
-        let mut result = json!({"content": content, "isError": !report.ok});
+        let mut result = json!({"isError": !report.ok});
+        // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
+        result["content"] = Value::Array(content);
         if version.has_structured_output() {
             result["structuredContent"] = structured;
         }
