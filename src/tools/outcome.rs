@@ -153,38 +153,156 @@ struct Report {
 }
 
 /// The `outputSchema` shared by every tool; it describes [`Report`]. Flat: primitives and
-/// arrays of primitives only.
+/// arrays of primitives only. Kept as JSON text: `json!` would expand it into code many times
+/// its size.
+const OUTPUT_SCHEMA: &str = r#"{
+  "type": "object",
+  "properties": {
+    "ok": {
+      "type": "boolean",
+      "description": "true when DingTalk accepted every part (errcode 0), or when a preview found the message valid"
+    },
+    "errcode": {
+      "type": "integer",
+      "description": "DingTalk's errcode: 0 on success; -2 when DingTalk gave no answer (a preview, or see errorKind)"
+    },
+    "errmsg": {
+      "type": "string",
+      "description": "DingTalk's errmsg, or what went wrong when DingTalk gave no answer"
+    },
+    "delivered": {
+      "type": "string",
+      "enum": [
+        "yes",
+        "no",
+        "unknown",
+        "partial"
+      ],
+      "description": "whether the group received the message: partial means some parts arrived (see partsSent); on unknown, check the group before sending again"
+    },
+    "errorKind": {
+      "type": "string",
+      "enum": [
+        "arguments",
+        "configuration",
+        "rate_limited",
+        "cooldown",
+        "dingtalk",
+        "http",
+        "reply",
+        "timeout",
+        "connection",
+        "tls"
+      ],
+      "description": "what failed; absent on success"
+    },
+    "hint": {
+      "type": "string",
+      "description": "what to do about the failure"
+    },
+    "retryAfterSecs": {
+      "type": "integer",
+      "description": "rate_limited or cooldown: seconds until a send can succeed"
+    },
+    "cooldownUntil": {
+      "type": "string",
+      "description": "when DingTalk's throttling of the robot ends (RFC 3339)"
+    },
+    "robot": {
+      "type": "string",
+      "description": "the robot (group) the message went, or would go, to"
+    },
+    "duplicate": {
+      "type": "boolean",
+      "description": "true when the same message reached the robot shortly before and was not sent again"
+    },
+    "firstSentAt": {
+      "type": "string",
+      "description": "duplicate: when the first one was delivered (RFC 3339)"
+    },
+    "preview": {
+      "type": "boolean",
+      "description": "true for preview_message: nothing was sent"
+    },
+    "msgtype": {
+      "type": "string",
+      "description": "the DingTalk msgtype"
+    },
+    "parts": {
+      "type": "integer",
+      "description": "how many request bodies the message takes (more than 1 when a long message is split)"
+    },
+    "partsSent": {
+      "type": "integer",
+      "description": "how many parts DingTalk accepted before a failure"
+    },
+    "bodyBytes": {
+      "type": "array",
+      "items": {
+        "type": "integer"
+      },
+      "description": "each body's size in bytes (DingTalk's limit is 20,000)"
+    },
+    "bodySha256": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "preview: each full body's SHA-256, hex"
+    },
+    "bodies": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "preview: each body exactly as it would be POSTed (shortened when bodiesShortened)"
+    },
+    "bodiesShortened": {
+      "type": "boolean",
+      "description": "preview: true when the bodies were too large to return whole and are shown shortened"
+    },
+    "mentionsAdded": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "@ markers appended to the text so the mentions notify"
+    },
+    "keywordAdded": {
+      "type": "string",
+      "description": "the robot's security keyword, appended because the message had none"
+    },
+    "sendsLeft": {
+      "type": "integer",
+      "description": "preview: sends the robot has left in its current rate window"
+    },
+    "warnings": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "things DingTalk will not render as written (e.g. markdown tables)"
+    },
+    "robots": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "list_robots: one line per robot with its state"
+    }
+  },
+  "required": [
+    "ok",
+    "errcode",
+    "errmsg",
+    "delivered"
+  ]
+}"#;
+
+/// The `outputSchema` as a value.
 pub fn output_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "ok": {"type": "boolean", "description": "true when DingTalk accepted every part (errcode 0), or when a preview found the message valid"},
-            "errcode": {"type": "integer", "description": "DingTalk's errcode: 0 on success; -2 when DingTalk gave no answer (a preview, or see errorKind)"},
-            "errmsg": {"type": "string", "description": "DingTalk's errmsg, or what went wrong when DingTalk gave no answer"},
-            "delivered": {"type": "string", "enum": ["yes", "no", "unknown", "partial"], "description": "whether the group received the message: partial means some parts arrived (see partsSent); on unknown, check the group before sending again"},
-            "errorKind": {"type": "string", "enum": ["arguments", "configuration", "rate_limited", "cooldown", "dingtalk", "http", "reply", "timeout", "connection", "tls"], "description": "what failed; absent on success"},
-            "hint": {"type": "string", "description": "what to do about the failure"},
-            "retryAfterSecs": {"type": "integer", "description": "rate_limited or cooldown: seconds until a send can succeed"},
-            "cooldownUntil": {"type": "string", "description": "when DingTalk's throttling of the robot ends (RFC 3339)"},
-            "robot": {"type": "string", "description": "the robot (group) the message went, or would go, to"},
-            "duplicate": {"type": "boolean", "description": "true when the same message reached the robot shortly before and was not sent again"},
-            "firstSentAt": {"type": "string", "description": "duplicate: when the first one was delivered (RFC 3339)"},
-            "preview": {"type": "boolean", "description": "true for preview_message: nothing was sent"},
-            "msgtype": {"type": "string", "description": "the DingTalk msgtype"},
-            "parts": {"type": "integer", "description": "how many request bodies the message takes (more than 1 when a long message is split)"},
-            "partsSent": {"type": "integer", "description": "how many parts DingTalk accepted before a failure"},
-            "bodyBytes": {"type": "array", "items": {"type": "integer"}, "description": "each body's size in bytes (DingTalk's limit is 20,000)"},
-            "bodySha256": {"type": "array", "items": {"type": "string"}, "description": "preview: each full body's SHA-256, hex"},
-            "bodies": {"type": "array", "items": {"type": "string"}, "description": "preview: each body exactly as it would be POSTed (shortened when bodiesShortened)"},
-            "bodiesShortened": {"type": "boolean", "description": "preview: true when the bodies were too large to return whole and are shown shortened"},
-            "mentionsAdded": {"type": "array", "items": {"type": "string"}, "description": "@ markers appended to the text so the mentions notify"},
-            "keywordAdded": {"type": "string", "description": "the robot's security keyword, appended because the message had none"},
-            "sendsLeft": {"type": "integer", "description": "preview: sends the robot has left in its current rate window"},
-            "warnings": {"type": "array", "items": {"type": "string"}, "description": "things DingTalk will not render as written (e.g. markdown tables)"},
-            "robots": {"type": "array", "items": {"type": "string"}, "description": "list_robots: one line per robot with its state"}
-        },
-        "required": ["ok", "errcode", "errmsg", "delivered"]
-    })
+    serde_json::from_str(OUTPUT_SCHEMA)
+        .unwrap_or_else(|_| unreachable!("OUTPUT_SCHEMA is valid JSON"))
 }
 
 /// What a tool call did.
