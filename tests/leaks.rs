@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::fake::{Fake, Reply};
-use common::{BIN, Process, SECRET, TOKEN, fresh_state_dir};
+use common::{Audited, BIN, Process, SECRET, TOKEN};
 use serde_json::{Value, json};
 
 /// One valid call per tool; `n` keeps texts distinct so none is suppressed as a duplicate.
@@ -94,15 +94,13 @@ fn no_fault_and_no_tool_leaks_a_secret_with_a_url_with_or_without_a_secret() {
             let fake = Fake::start(TOKEN, secret);
             let calls = every_tool(n);
             fake.script(std::iter::repeat_n(fault.clone(), calls.len()));
-            let state = fresh_state_dir();
-            let audit = state.join("audit.jsonl");
+            let audited = Audited::new();
             let url = fake.url();
             let mut env = vec![
                 ("DINGTALK_BOT_ACCESS_TOKEN", url.as_str()),
                 ("DINGTALK_TIMEOUT_SECS", "0.3"),
-                ("DINGTALK_STATE_DIR", state.to_str().unwrap()),
-                ("DINGTALK_AUDIT_LOG", audit.to_str().unwrap()),
             ];
+            env.extend(audited.env());
             env.extend(secret.map(|s| ("DINGTALK_BOT_SECRET", s)));
             let mut server = Process::spawn(&env);
             server.initialize("2025-11-25");
@@ -114,7 +112,7 @@ fn no_fault_and_no_tool_leaks_a_secret_with_a_url_with_or_without_a_secret() {
             server.finish(Some(&fake));
             let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];
             secrets.extend(fake.signatures());
-            assert_state_clean(&state, &secrets);
+            assert_state_clean(&audited.state, &secrets);
         }
     }
 }
@@ -149,14 +147,12 @@ fn run_isolated(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (String, St
 #[test]
 fn a_bare_token_with_or_without_a_secret_leaks_nothing_through_tools_or_the_cli() {
     for secret in [Some(SECRET), None] {
-        let state = fresh_state_dir();
-        let audit = state.join("audit.jsonl");
+        let audited = Audited::new();
         let mut env = vec![
             ("DINGTALK_BOT_ACCESS_TOKEN", TOKEN),
             ("DINGTALK_TIMEOUT_SECS", "1"),
-            ("DINGTALK_STATE_DIR", state.to_str().unwrap()),
-            ("DINGTALK_AUDIT_LOG", audit.to_str().unwrap()),
         ];
+        env.extend(audited.env());
         env.extend(secret.map(|s| ("DINGTALK_BOT_SECRET", s)));
         let mut session = String::from(
             r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}"#,
@@ -181,7 +177,7 @@ fn a_bare_token_with_or_without_a_secret_leaks_nothing_through_tools_or_the_cli(
             assert_clean(&format!("{args:?} stdout"), &stdout, &secrets);
             assert_clean(&format!("{args:?} stderr"), &stderr, &secrets);
         }
-        assert_state_clean(&state, &secrets);
+        assert_state_clean(&audited.state, &secrets);
     }
 }
 
@@ -192,15 +188,13 @@ fn the_cli_leaks_nothing_against_a_webhook_that_echoes_secrets() {
         Reply::Status(500, echo(format!("<p>{TOKEN}</p>"))),
         Reply::Errcode(300001, echo(format!("token {TOKEN} is not exist"))),
     ]);
-    let state = fresh_state_dir();
-    let audit = state.join("audit.jsonl");
+    let audited = Audited::new();
     let url = fake.url();
-    let env = [
+    let mut env = vec![
         ("DINGTALK_BOT_ACCESS_TOKEN", url.as_str()),
         ("DINGTALK_BOT_SECRET", SECRET),
-        ("DINGTALK_STATE_DIR", state.to_str().unwrap()),
-        ("DINGTALK_AUDIT_LOG", audit.to_str().unwrap()),
     ];
+    env.extend(audited.env());
     for args in [
         &["check"][..],
         &["check", "--send-test"],
@@ -210,7 +204,7 @@ fn the_cli_leaks_nothing_against_a_webhook_that_echoes_secrets() {
         let output = Command::new(BIN)
             .args(args)
             .env_clear()
-            .envs(env)
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];
@@ -229,5 +223,5 @@ fn the_cli_leaks_nothing_against_a_webhook_that_echoes_secrets() {
     let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];
     secrets.extend(fake.signatures());
     assert!(fake.signatures().len() >= 3);
-    assert_state_clean(&state, &secrets);
+    assert_state_clean(&audited.state, &secrets);
 }

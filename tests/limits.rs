@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fake::{Fake, Reply};
-use common::{BIN, Process, SECRET, TOKEN, fresh_state_dir, result_text};
+use common::{Audited, BIN, Process, SECRET, TOKEN, fresh_state_dir, result_text};
 use serde_json::{Value, json};
 
 fn facts(result: &Value) -> &Value {
@@ -363,15 +363,13 @@ fn the_monthly_count_and_the_audit_log_record_sends_without_secrets() {
         Reply::Errcode(0, "ok"),
         Reply::Errcode(310000, "keywords not in content"),
     ]);
-    let state = fresh_state_dir();
-    let audit = state.join("audit.jsonl");
+    let audited = Audited::new();
     let url = fake.url();
-    let env = [
+    let mut env = vec![
         ("DINGTALK_BOT_ACCESS_TOKEN", url.as_str()),
         ("DINGTALK_BOT_SECRET", SECRET),
-        ("DINGTALK_STATE_DIR", state.to_str().unwrap()),
-        ("DINGTALK_AUDIT_LOG", audit.to_str().unwrap()),
     ];
+    env.extend(audited.env());
     let mut server = started(&env);
     server.call(1, "send_text_message", json!({"text": "one"}));
     server.call(
@@ -393,7 +391,7 @@ fn the_monthly_count_and_the_audit_log_record_sends_without_secrets() {
     );
     later.finish(Some(&fake));
 
-    let log = std::fs::read_to_string(&audit).unwrap();
+    let log = std::fs::read_to_string(&audited.audit).unwrap();
     let entries: Vec<Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -414,7 +412,7 @@ fn the_monthly_count_and_the_audit_log_record_sends_without_secrets() {
     assert!(first["time"].as_str().unwrap().ends_with('Z'));
     assert!(first["latencyMs"].is_u64());
     let mut stored = log.clone();
-    for entry in std::fs::read_dir(&state).unwrap() {
+    for entry in std::fs::read_dir(&audited.state).unwrap() {
         stored.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
     let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];

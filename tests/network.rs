@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::fake::{Fake, Reply};
-use common::{Process, SECRET, TOKEN, fresh_state_dir, result_text};
+use common::{Audited, Process, SECRET, TOKEN, fresh_state_dir, result_text};
 use serde_json::{Value, json};
 
 fn facts(result: &Value) -> &Value {
@@ -23,19 +23,17 @@ fn facts(result: &Value) -> &Value {
 
 /// A server for `url` with a one-second timeout and an audit log in its own state directory.
 fn server_for(url: &str, extra: &[(&str, &str)]) -> (Process, PathBuf) {
-    let state = fresh_state_dir();
-    let audit = state.join("audit.jsonl");
+    let audited = Audited::new();
     let mut env = vec![
         ("DINGTALK_BOT_ACCESS_TOKEN", url),
         ("DINGTALK_BOT_SECRET", SECRET),
         ("DINGTALK_TIMEOUT_SECS", "1"),
-        ("DINGTALK_STATE_DIR", state.to_str().unwrap()),
-        ("DINGTALK_AUDIT_LOG", audit.to_str().unwrap()),
     ];
+    env.extend(audited.env());
     env.extend_from_slice(extra);
     let mut server = Process::spawn(&env);
     server.initialize("2025-11-25");
-    (server, state)
+    (server, audited.state)
 }
 
 /// Asserts no secret reached the state directory (audit log and state files).

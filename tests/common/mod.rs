@@ -248,6 +248,37 @@ impl Drop for Process {
     }
 }
 
+/// A state directory of a test's own, with the audit log inside it.
+pub struct Audited {
+    /// `DINGTALK_STATE_DIR`.
+    pub state: std::path::PathBuf,
+    /// `DINGTALK_AUDIT_LOG`.
+    pub audit: std::path::PathBuf,
+}
+
+impl Audited {
+    /// A fresh directory; nothing is created until the server writes.
+    pub fn new() -> Self {
+        let state = fresh_state_dir();
+        let audit = state.join("audit.jsonl");
+        Self { state, audit }
+    }
+
+    /// The two variables that point a server at them.
+    pub fn env(&self) -> [(&'static str, &str); 2] {
+        [
+            (
+                "DINGTALK_STATE_DIR",
+                self.state.to_str().expect("temp paths are UTF-8"),
+            ),
+            (
+                "DINGTALK_AUDIT_LOG",
+                self.audit.to_str().expect("temp paths are UTF-8"),
+            ),
+        ]
+    }
+}
+
 /// A state directory no other test uses, so rate windows and duplicate suppression never leak
 /// between tests or runs.
 pub fn fresh_state_dir() -> std::path::PathBuf {
