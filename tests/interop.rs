@@ -82,6 +82,7 @@ fn the_typescript_sdk_client_works_with_the_release_binary() {
         .env("FAKE_WEBHOOK", fake.url())
         .env("FAKE_SECRET", SECRET)
         .env("FAKE_STATE_DIR", common::fresh_state_dir())
+        .env("EXPECTED_TOOLS", common::TOOL_NAMES.join(","))
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);

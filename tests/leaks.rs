@@ -187,11 +187,7 @@ fn the_cli_leaks_nothing_against_a_webhook_that_echoes_secrets() {
     ]);
     let audited = Audited::new();
     let url = fake.url();
-    let mut env = vec![
-        ("DINGTALK_BOT_ACCESS_TOKEN", url.as_str()),
-        ("DINGTALK_BOT_SECRET", SECRET),
-    ];
-    env.extend(audited.env());
+    let env = audited.robot_env(&url);
     for args in [
         &["check"][..],
         &["check", "--send-test"],

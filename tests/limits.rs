@@ -367,11 +367,7 @@ fn the_monthly_count_and_the_audit_log_record_sends_without_secrets() {
     ]);
     let audited = Audited::new();
     let url = fake.url();
-    let mut env = vec![
-        ("DINGTALK_BOT_ACCESS_TOKEN", url.as_str()),
-        ("DINGTALK_BOT_SECRET", SECRET),
-    ];
-    env.extend(audited.env());
+    let env = audited.robot_env(&url);
     let mut server = started(&env);
     server.call(1, "send_text_message", json!({"text": "one"}));
     server.call(

@@ -24,12 +24,8 @@ fn facts(result: &Value) -> &Value {
 /// A server for `url` with a one-second timeout and an audit log in its own state directory.
 fn server_for(url: &str, extra: &[(&str, &str)]) -> (Process, PathBuf) {
     let audited = Audited::new();
-    let mut env = vec![
-        ("DINGTALK_BOT_ACCESS_TOKEN", url),
-        ("DINGTALK_BOT_SECRET", SECRET),
-        ("DINGTALK_TIMEOUT_SECS", "1"),
-    ];
-    env.extend(audited.env());
+    let mut env = audited.robot_env(url);
+    env.push(("DINGTALK_TIMEOUT_SECS", "1"));
     env.extend_from_slice(extra);
     let mut server = Process::spawn(&env);
     server.initialize("2025-11-25");

@@ -264,6 +264,16 @@ impl Audited {
         Self { state, audit }
     }
 
+    /// The original variables for a robot at `url` signing with the test secret, plus these.
+    pub fn robot_env<'a>(&'a self, url: &'a str) -> Vec<(&'static str, &'a str)> {
+        let mut env = vec![
+            ("DINGTALK_BOT_ACCESS_TOKEN", url),
+            ("DINGTALK_BOT_SECRET", SECRET),
+        ];
+        env.extend(self.env());
+        env
+    }
+
     /// The two variables that point a server at them.
     pub fn env(&self) -> [(&'static str, &str); 2] {
         [

@@ -1,13 +1,17 @@
 // Drives the dingtalk-mcp release binary with the official TypeScript SDK client
 // (Client + StdioClientTransport), as a host would. Run by tests/interop.rs, which starts a
-// loopback fake DingTalk and passes: DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET. The fake
+// loopback fake DingTalk and passes: DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET, FAKE_STATE_DIR,
+// and EXPECTED_TOOLS (the tool names in order, from tests/common/mod.rs). The fake
 // answers errcode 0, 0, 310000, 310000 in that order.
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
-const { DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET, FAKE_STATE_DIR } = process.env;
-assert.ok(DINGTALK_MCP_BIN && FAKE_WEBHOOK && FAKE_SECRET && FAKE_STATE_DIR, "run me from tests/interop.rs");
+const { DINGTALK_MCP_BIN, FAKE_WEBHOOK, FAKE_SECRET, FAKE_STATE_DIR, EXPECTED_TOOLS } = process.env;
+assert.ok(
+  DINGTALK_MCP_BIN && FAKE_WEBHOOK && FAKE_SECRET && FAKE_STATE_DIR && EXPECTED_TOOLS,
+  "run me from tests/interop.rs",
+);
 
 // Like a host config: only the `env` block reaches the server (plus the SDK's default whitelist).
 const transport = new StdioClientTransport({
@@ -42,15 +46,7 @@ await check("initialize negotiates the SDK's latest version", async () => {
 let tools;
 await check("tools/list returns every tool with an output schema", async () => {
   ({ tools } = await client.listTools());
-  assert.deepEqual(tools.map((t) => t.name), [
-    "send_text_message",
-    "send_markdown_message",
-    "send_link_message",
-    "send_action_card_message",
-    "send_feed_card_message",
-    "preview_message",
-    "list_robots",
-  ]);
+  assert.deepEqual(tools.map((t) => t.name), EXPECTED_TOOLS.split(","));
   for (const tool of tools) {
     assert.equal(tool.annotations.readOnlyHint, ["preview_message", "list_robots"].includes(tool.name));
     assert.equal(tool.outputSchema.type, "object");
