@@ -167,16 +167,17 @@ impl Incoming {
     }
 }
 
-/// A response: the type allows exactly one of `result` and `error`.
+/// A response: the type allows exactly one of `result` and `error`. The result is any
+/// serializable type, so a large one can be written without building a `Value` first.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Response {
+pub struct Response<R = Value> {
     /// `None` only when the request's id could not be read; written as `null`.
     pub id: Option<RequestId>,
     /// The result, or the error.
-    pub outcome: Result<Value, RpcError>,
+    pub outcome: Result<R, RpcError>,
 }
 
-impl Response {
+impl<R> Response<R> {
     /// An error response.
     pub fn error(id: Option<RequestId>, error: RpcError) -> Self {
         Self {
@@ -186,7 +187,7 @@ impl Response {
     }
 }
 
-impl Serialize for Response {
+impl<R: Serialize> Serialize for Response<R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("jsonrpc", "2.0")?;
@@ -201,16 +202,16 @@ impl Serialize for Response {
 
 /// What one input line produces on stdout.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outgoing {
+pub enum Outgoing<R = Value> {
     /// Nothing: a notification, a response, or a batch of those.
     Nothing,
     /// One response object.
-    Single(Response),
+    Single(Response<R>),
     /// The responses to a batch's requests, as one JSON array.
-    Batch(Vec<Response>),
+    Batch(Vec<Response<R>>),
 }
 
-impl Serialize for Outgoing {
+impl<R: Serialize> Serialize for Outgoing<R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Nothing => serializer.serialize_unit(),
@@ -316,7 +317,7 @@ mod tests {
 
     #[test]
     fn error_response_serializes_exactly() {
-        let response = Response::error(None, RpcError::new(ErrorCode::ParseError, "bad"));
+        let response: Response = Response::error(None, RpcError::new(ErrorCode::ParseError, "bad"));
         assert_eq!(
             serde_json::to_string(&response).unwrap(),
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}}"#

@@ -17,13 +17,14 @@
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::clip::{NAME_CHARS, clip};
 use crate::config::ConfigErrors;
 use crate::jsonrpc::{ErrorCode, Incoming, Outgoing, Request, Response, RpcError};
 use crate::robots::Fleet;
-use crate::tools::{self, TOOLS};
+use crate::tools::{self, Listing, TOOLS};
 use crate::transport::{Frame, LineReader, MAX_LINE_BYTES, write_message};
 use crate::version::ProtocolVersion;
 
@@ -52,6 +53,44 @@ const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 /// life of the process.
 const TTL_MS: u64 = 3_600_000;
 
+/// A result as written to stdout.
+#[derive(Debug)]
+pub enum Answer {
+    /// Most results: small, built as a `Value`.
+    Value(Value),
+    /// `tools/list`: written straight from the static tool table, the largest answer by far.
+    Tools(ToolList),
+}
+
+impl Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Value(value) => value.serialize(serializer),
+            Self::Tools(list) => list.serialize(serializer),
+        }
+    }
+}
+
+/// A `tools/list` result. The fields are in the sorted order a `Value` map writes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolList {
+    /// 2026-07-28: who we are.
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<Value>,
+    /// 2026-07-28: any client may share the cached list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_scope: Option<&'static str>,
+    /// 2026-07-28: always `complete`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    /// Every tool.
+    tools: Listing,
+    /// 2026-07-28: how long the list may be cached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl_ms: Option<u64>,
+}
+
 /// The server's state: the robots (or why there are none) and the negotiated version.
 pub struct Server {
     fleet: Result<Fleet, ConfigErrors>,
@@ -69,7 +108,7 @@ impl Server {
     }
 
     /// Answers one input line (already without its newline).
-    pub fn handle_line(&mut self, line: &[u8]) -> Outgoing {
+    pub fn handle_line(&mut self, line: &[u8]) -> Outgoing<Answer> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Outgoing::Nothing;
         }
@@ -89,7 +128,7 @@ impl Server {
                 RpcError::new(ErrorCode::InvalidRequest, "Invalid Request: empty batch"),
             )),
             Value::Array(items) => {
-                let responses: Vec<Response> = items
+                let responses: Vec<Response<Answer>> = items
                     .into_iter()
                     .filter_map(|item| self.handle_message(Incoming::classify(item), true))
                     .collect();
@@ -105,7 +144,7 @@ impl Server {
         }
     }
 
-    fn handle_message(&mut self, message: Incoming, in_batch: bool) -> Option<Response> {
+    fn handle_message(&mut self, message: Incoming, in_batch: bool) -> Option<Response<Answer>> {
         match message {
             Incoming::Notification | Incoming::Response => None,
             Incoming::Invalid { id, reason } => Some(Response::error(
@@ -129,7 +168,7 @@ impl Server {
     }
 
     /// Answers one request; a panic inside becomes -32603 and the server goes on.
-    fn handle_request(&mut self, request: Request) -> Response {
+    fn handle_request(&mut self, request: Request) -> Response<Answer> {
         let id = request.id.clone();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.dispatch(request)))
             .unwrap_or_else(|_| {
@@ -144,10 +183,10 @@ impl Server {
         }
     }
 
-    fn dispatch(&mut self, request: Request) -> Result<Value, RpcError> {
+    fn dispatch(&mut self, request: Request) -> Result<Answer, RpcError> {
         let Request { method, params, .. } = request;
         if method == "initialize" {
-            return Ok(self.initialize(&params));
+            return Ok(Answer::Value(self.initialize(&params)));
         }
         let version = match requested_version(&params)? {
             Some(version) => version,
@@ -162,10 +201,10 @@ impl Server {
             None => self.version,
         };
         let result = match method.as_str() {
-            "ping" if !version.is_modern() => json!({}),
-            "server/discover" => discover(),
-            "tools/list" => list_tools(&params, version, self.fleet.as_ref().ok())?,
-            "tools/call" => self.call_tool(params, version)?,
+            "ping" if !version.is_modern() => Answer::Value(json!({})),
+            "server/discover" => Answer::Value(discover()),
+            "tools/list" => Answer::Tools(list_tools(&params, version, self.fleet.as_ref().ok())?),
+            "tools/call" => Answer::Value(self.call_tool(params, version)?),
             _ => {
                 return Err(RpcError::new(
                     ErrorCode::MethodNotFound,
@@ -297,28 +336,38 @@ fn list_tools(
     params: &Map<String, Value>,
     version: ProtocolVersion,
     fleet: Option<&Fleet>,
-) -> Result<Value, RpcError> {
+) -> Result<ToolList, RpcError> {
     if params.get("cursor").is_some_and(|c| !c.is_null()) {
         return Err(RpcError::new(
             ErrorCode::InvalidParams,
             "Invalid params: unknown cursor (this server lists every tool in one page and never issues cursors)",
         ));
     }
-    // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
-    let tools: Vec<Value> = TOOLS.iter().map(|t| t.definition(version, fleet)).collect();
-    let mut result = Value::Object(Map::from_iter([("tools".to_owned(), Value::Array(tools))]));
-    if version.is_modern() {
-        result["ttlMs"] = TTL_MS.into();
-        result["cacheScope"] = "public".into();
-    }
-    Ok(result)
+    let modern = version.is_modern();
+    Ok(ToolList {
+        meta: None,
+        cache_scope: modern.then_some("public"),
+        result_type: None,
+        tools: Listing::new(version, fleet),
+        ttl_ms: modern.then_some(TTL_MS),
+    })
 }
 
 /// Marks a 2026-07-28 result complete and identifies the server in its `_meta`.
-fn complete(mut result: Value) -> Value {
-    result["resultType"] = "complete".into();
-    result["_meta"] = json!({ SERVER_INFO_KEY: server_info(ProtocolVersion::V2026_07_28) });
-    result
+fn complete(result: Answer) -> Answer {
+    let meta = json!({ SERVER_INFO_KEY: server_info(ProtocolVersion::V2026_07_28) });
+    match result {
+        Answer::Value(mut result) => {
+            result["resultType"] = "complete".into();
+            result["_meta"] = meta;
+            Answer::Value(result)
+        }
+        Answer::Tools(list) => Answer::Tools(ToolList {
+            meta: Some(meta),
+            result_type: Some("complete"),
+            ..list
+        }),
+    }
 }
 
 /// Serves MCP until `input` ends: reads a line, answers it, flushes, repeats.

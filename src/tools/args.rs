@@ -4,7 +4,7 @@
 //!
 //! One [`Param`] list per tool drives both its input schema and its decoding.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::clip::{NAME_CHARS, clip};
@@ -105,42 +105,6 @@ impl Kind {
             Self::Objects { min, max, .. } => format!("an array of {min} to {max} objects"),
         }
     }
-
-    /// This kind's JSON Schema, in the subset every host accepts.
-    fn schema(self) -> Value {
-        match self {
-            Self::Text | Self::Url => json!({"type": "string"}),
-            Self::Mobiles | Self::UserIds => json!({"type": "array", "items": {"type": "string"}}),
-            Self::Flag => json!({"type": "boolean"}),
-            Self::Choice(choices) => json!({"type": "string", "enum": choices}),
-            Self::Object => json!({"type": "object", "properties": {}}),
-            Self::Objects { fields, .. } => {
-                let mut schema = json!({"type": "array"});
-                schema["items"] = object_schema(fields);
-                schema
-            }
-        }
-    }
-}
-
-/// The schema of an object with these fields: `additionalProperties: false`, every property
-/// described.
-pub fn object_schema(params: &[Param]) -> Value {
-    let mut properties = Map::new();
-    for param in params {
-        let mut schema = param.kind.schema();
-        schema["description"] = param.description.into();
-        properties.insert(param.name.to_owned(), schema);
-    }
-    let required: Vec<&str> = params
-        .iter()
-        .filter(|p| p.required)
-        .map(|p| p.name)
-        .collect();
-    let mut schema = json!({"type": "object", "required": required, "additionalProperties": false});
-    // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
-    schema["properties"] = Value::Object(properties);
-    schema
 }
 
 /// A call's arguments (or one nested object), checked against the declared parameters.
@@ -345,6 +309,7 @@ fn describe(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const BUTTON: &[Param] = &[
         Param {

@@ -8,16 +8,20 @@
 //! `$schema`, `$ref`, `format` or nullable unions.
 
 mod args;
+mod listing;
 mod outcome;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::compose::{Draft, Mentions, compose};
 use crate::config::ConfigErrors;
 use crate::dingtalk::{ActionCardBody, Button, Buttons, FeedCardBody, FeedLink, LinkBody, Message};
 use crate::robots::Fleet;
 use crate::version::ProtocolVersion;
-use args::{ArgError, Args, Kind, Param, object_schema};
+use args::{ArgError, Args, Kind, Param};
+pub use listing::Listing;
+use listing::{Annotations, Definition, ObjectSchema, RobotChoice};
+use outcome::OUTPUT_SCHEMA;
 pub use outcome::{Outcome, ToolError};
 
 /// One tool in the table.
@@ -438,31 +442,13 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 }
 
 impl Tool {
-    /// The JSON Schema of the arguments; with several robots, `robot` is an enum of their
-    /// names and its description says what group each posts to.
-    pub fn input_schema(&self, fleet: Option<&Fleet>) -> Value {
-        let mut schema = object_schema(self.params);
-        let robot = schema["properties"].get_mut(ROBOT.name);
-        if let (Some(fleet), Some(robot)) = (fleet, robot) {
-            let robots = fleet.robots();
-            if robots.len() > 1 {
-                robot["enum"] = robots.iter().map(|r| r.config.name.clone()).collect();
-            }
-            let listed: Vec<String> = robots
-                .iter()
-                .map(|r| match &r.config.description {
-                    Some(d) => format!("{} ({d})", r.config.name),
-                    None => r.config.name.clone(),
-                })
-                .collect();
-            robot["description"] = format!(
-                "Which robot (group) to post to: {}. Omit it for the default robot, {}.",
-                listed.join("; "),
-                fleet.default_robot().config.name
-            )
-            .into();
+    /// The JSON Schema of the arguments; with robots configured, `robot` says what group each
+    /// posts to, and with several it is an enum of their names.
+    pub fn input_schema<'a>(&self, robot: Option<&'a RobotChoice>) -> ObjectSchema<'a> {
+        ObjectSchema {
+            params: self.params,
+            robot,
         }
-        schema
     }
 
     fn read_only(&self) -> bool {
@@ -470,7 +456,11 @@ impl Tool {
     }
 
     /// The tool's `tools/list` entry, with only the fields `version` defines.
-    pub fn definition(&self, version: ProtocolVersion, fleet: Option<&Fleet>) -> Value {
+    pub fn definition<'a>(
+        &self,
+        version: ProtocolVersion,
+        robot: Option<&'a RobotChoice>,
+    ) -> Definition<'a> {
         let description = match self.run {
             Run::Send(_) if self.params.iter().any(|p| p.name == AT_MOBILES.name) => {
                 format!("{} {MENTIONS} {SPLITS} {LIMITS}", self.description)
@@ -478,24 +468,21 @@ impl Tool {
             Run::Send(_) => format!("{} {LIMITS}", self.description),
             Run::Preview | Run::ListRobots => self.description.to_owned(),
         };
-        let mut tool = json!({"name": self.name, "description": description});
-        // Moved in, not embedded with json!: that macro deep-copies a Value it is given.
-        tool["inputSchema"] = self.input_schema(fleet);
-        if version.has_annotations() {
-            let read_only = self.read_only();
-            tool["annotations"] = json!({
-                "title": self.title,
-                "readOnlyHint": read_only,
-                "destructiveHint": false,
-                "idempotentHint": read_only,
-                "openWorldHint": !read_only,
-            });
+        let read_only = self.read_only();
+        Definition {
+            annotations: version.has_annotations().then_some(Annotations {
+                destructive_hint: false,
+                idempotent_hint: read_only,
+                open_world_hint: !read_only,
+                read_only_hint: read_only,
+                title: self.title,
+            }),
+            description,
+            input_schema: self.input_schema(robot),
+            name: self.name,
+            output_schema: version.has_structured_output().then_some(OUTPUT_SCHEMA),
+            title: version.has_structured_output().then_some(self.title),
         }
-        if version.has_structured_output() {
-            tool["title"] = self.title.into();
-            tool["outputSchema"] = outcome::output_schema();
-        }
-        tool
     }
 
     /// Runs the tool: checks the arguments, picks the robot, composes the message, then sends
@@ -591,6 +578,16 @@ fn pick<'f>(fleet: &'f Fleet, name: Option<&str>) -> Result<&'f crate::robots::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
+    use serde_json::json;
+
+    fn value(view: impl Serialize) -> Value {
+        serde_json::to_value(view).unwrap()
+    }
+
+    fn input_schema(name: &str) -> Value {
+        value(find(name).unwrap().input_schema(None))
+    }
 
     /// Walks a schema and returns every rule a host is known to reject.
     fn host_violations(path: &str, schema: &Value, found: &mut Vec<String>) {
@@ -638,12 +635,12 @@ mod tests {
     #[test]
     fn every_schema_is_in_the_host_safe_subset() {
         for tool in TOOLS {
-            let schema = tool.input_schema(None);
+            let schema = value(tool.input_schema(None));
             assert_eq!(schema["additionalProperties"], false, "{}", tool.name);
             assert!(schema["required"].is_array(), "{}", tool.name);
             let mut found = Vec::new();
             host_violations("input", &schema, &mut found);
-            host_violations("output", &outcome::output_schema(), &mut found);
+            host_violations("output", &value(OUTPUT_SCHEMA), &mut found);
             assert!(found.is_empty(), "{}: {found:?}", tool.name);
         }
     }
@@ -676,7 +673,7 @@ mod tests {
     fn the_output_schema_is_flat() {
         // Gemini hosts rejected nested output schemas (shared/reference/mcp.md §3): only
         // primitives and arrays of primitives.
-        let schema = outcome::output_schema();
+        let schema = value(OUTPUT_SCHEMA);
         let primitive = |ty: &str| ["string", "integer", "boolean", "number"].contains(&ty);
         for (name, property) in schema["properties"].as_object().unwrap() {
             let ty = property["type"].as_str().unwrap_or_default();
@@ -690,9 +687,9 @@ mod tests {
 
     #[test]
     fn the_original_servers_tools_and_arguments_exist() {
-        let text = find(SEND_TEXT).unwrap().input_schema(None);
+        let text = input_schema(SEND_TEXT);
         assert_eq!(text["required"], json!(["text"]));
-        let markdown = find(SEND_MARKDOWN).unwrap().input_schema(None);
+        let markdown = input_schema(SEND_MARKDOWN);
         assert_eq!(markdown["required"], json!(["title", "text"]));
         for schema in [text, markdown] {
             for arg in ["atMobiles", "atUserIds", "atAll"] {
@@ -703,7 +700,7 @@ mod tests {
 
     #[test]
     fn the_preview_can_name_every_send_tool() {
-        let schema = find("preview_message").unwrap().input_schema(None);
+        let schema = input_schema("preview_message");
         let sends: Vec<&str> = TOOLS
             .iter()
             .filter(|t| matches!(t.run, Run::Send(_)))
@@ -715,22 +712,24 @@ mod tests {
     #[test]
     fn definitions_follow_the_version() {
         let tool = &TOOLS[0];
-        let old = tool.definition(ProtocolVersion::V2024_11_05, None);
+        let old = value(tool.definition(ProtocolVersion::V2024_11_05, None));
         assert!(old.get("annotations").is_none() && old.get("title").is_none());
         assert!(old.get("outputSchema").is_none());
-        let mid = tool.definition(ProtocolVersion::V2025_03_26, None);
+        let mid = value(tool.definition(ProtocolVersion::V2025_03_26, None));
         assert!(mid.get("annotations").is_some() && mid.get("outputSchema").is_none());
-        let new = tool.definition(ProtocolVersion::V2025_11_25, None);
+        let new = value(tool.definition(ProtocolVersion::V2025_11_25, None));
         assert_eq!(new["title"], tool.title);
         assert_eq!(
             new["annotations"],
             json!({"title": tool.title, "readOnlyHint": false, "destructiveHint": false,
                    "idempotentHint": false, "openWorldHint": true})
         );
-        assert_eq!(new["outputSchema"], outcome::output_schema());
-        let preview = find("preview_message")
-            .unwrap()
-            .definition(ProtocolVersion::V2025_11_25, None);
+        assert_eq!(new["outputSchema"], value(OUTPUT_SCHEMA));
+        let preview = value(
+            find("preview_message")
+                .unwrap()
+                .definition(ProtocolVersion::V2025_11_25, None),
+        );
         assert_eq!(preview["annotations"]["readOnlyHint"], true);
         assert_eq!(preview["annotations"]["openWorldHint"], false);
     }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::args::ArgError;
+use super::listing::{Field, FieldType, OutputSchema};
 use crate::clip::clip;
 use crate::clock;
 use crate::compose::{ComposeError, Plan};
@@ -152,158 +153,164 @@ struct Report {
     robots: Vec<String>,
 }
 
-/// The `outputSchema` shared by every tool; it describes [`Report`]. Flat: primitives and
-/// arrays of primitives only. Kept as JSON text: `json!` would expand it into code many times
-/// its size.
-const OUTPUT_SCHEMA: &str = r#"{
-  "type": "object",
-  "properties": {
-    "ok": {
-      "type": "boolean",
-      "description": "true when DingTalk accepted every part (errcode 0), or when a preview found the message valid"
+/// The `outputSchema` shared by every tool; it describes [`Report`], field for field.
+pub const OUTPUT_SCHEMA: OutputSchema = OutputSchema(&[
+    Field {
+        name: "ok",
+        ty: FieldType::Boolean,
+        description: "true when DingTalk accepted every part (errcode 0), or when a preview found the message valid",
+        required: true,
     },
-    "errcode": {
-      "type": "integer",
-      "description": "DingTalk's errcode: 0 on success; -2 when DingTalk gave no answer (a preview, or see errorKind)"
+    Field {
+        name: "errcode",
+        ty: FieldType::Integer,
+        description: "DingTalk's errcode: 0 on success; -2 when DingTalk gave no answer (a preview, or see errorKind)",
+        required: true,
     },
-    "errmsg": {
-      "type": "string",
-      "description": "DingTalk's errmsg, or what went wrong when DingTalk gave no answer"
+    Field {
+        name: "errmsg",
+        ty: FieldType::String,
+        description: "DingTalk's errmsg, or what went wrong when DingTalk gave no answer",
+        required: true,
     },
-    "delivered": {
-      "type": "string",
-      "enum": [
-        "yes",
-        "no",
-        "unknown",
-        "partial"
-      ],
-      "description": "whether the group received the message: partial means some parts arrived (see partsSent); on unknown, check the group before sending again"
+    Field {
+        name: "delivered",
+        ty: FieldType::Choice(&["yes", "no", "unknown", "partial"]),
+        description: "whether the group received the message: partial means some parts arrived (see partsSent); on unknown, check the group before sending again",
+        required: true,
     },
-    "errorKind": {
-      "type": "string",
-      "enum": [
-        "arguments",
-        "configuration",
-        "rate_limited",
-        "cooldown",
-        "dingtalk",
-        "http",
-        "reply",
-        "timeout",
-        "connection",
-        "tls"
-      ],
-      "description": "what failed; absent on success"
+    Field {
+        name: "errorKind",
+        ty: FieldType::Choice(&[
+            "arguments",
+            "configuration",
+            "rate_limited",
+            "cooldown",
+            "dingtalk",
+            "http",
+            "reply",
+            "timeout",
+            "connection",
+            "tls",
+        ]),
+        description: "what failed; absent on success",
+        required: false,
     },
-    "hint": {
-      "type": "string",
-      "description": "what to do about the failure"
+    Field {
+        name: "hint",
+        ty: FieldType::String,
+        description: "what to do about the failure",
+        required: false,
     },
-    "retryAfterSecs": {
-      "type": "integer",
-      "description": "rate_limited or cooldown: seconds until a send can succeed"
+    Field {
+        name: "retryAfterSecs",
+        ty: FieldType::Integer,
+        description: "rate_limited or cooldown: seconds until a send can succeed",
+        required: false,
     },
-    "cooldownUntil": {
-      "type": "string",
-      "description": "when DingTalk's throttling of the robot ends (RFC 3339)"
+    Field {
+        name: "cooldownUntil",
+        ty: FieldType::String,
+        description: "when DingTalk's throttling of the robot ends (RFC 3339)",
+        required: false,
     },
-    "robot": {
-      "type": "string",
-      "description": "the robot (group) the message went, or would go, to"
+    Field {
+        name: "robot",
+        ty: FieldType::String,
+        description: "the robot (group) the message went, or would go, to",
+        required: false,
     },
-    "duplicate": {
-      "type": "boolean",
-      "description": "true when the same message reached the robot shortly before and was not sent again"
+    Field {
+        name: "duplicate",
+        ty: FieldType::Boolean,
+        description: "true when the same message reached the robot shortly before and was not sent again",
+        required: false,
     },
-    "firstSentAt": {
-      "type": "string",
-      "description": "duplicate: when the first one was delivered (RFC 3339)"
+    Field {
+        name: "firstSentAt",
+        ty: FieldType::String,
+        description: "duplicate: when the first one was delivered (RFC 3339)",
+        required: false,
     },
-    "preview": {
-      "type": "boolean",
-      "description": "true for preview_message: nothing was sent"
+    Field {
+        name: "preview",
+        ty: FieldType::Boolean,
+        description: "true for preview_message: nothing was sent",
+        required: false,
     },
-    "msgtype": {
-      "type": "string",
-      "description": "the DingTalk msgtype"
+    Field {
+        name: "msgtype",
+        ty: FieldType::String,
+        description: "the DingTalk msgtype",
+        required: false,
     },
-    "parts": {
-      "type": "integer",
-      "description": "how many request bodies the message takes (more than 1 when a long message is split)"
+    Field {
+        name: "parts",
+        ty: FieldType::Integer,
+        description: "how many request bodies the message takes (more than 1 when a long message is split)",
+        required: false,
     },
-    "partsSent": {
-      "type": "integer",
-      "description": "how many parts DingTalk accepted before a failure"
+    Field {
+        name: "partsSent",
+        ty: FieldType::Integer,
+        description: "how many parts DingTalk accepted before a failure",
+        required: false,
     },
-    "bodyBytes": {
-      "type": "array",
-      "items": {
-        "type": "integer"
-      },
-      "description": "each body's size in bytes (DingTalk's limit is 20,000)"
+    Field {
+        name: "bodyBytes",
+        ty: FieldType::Integers,
+        description: "each body's size in bytes (DingTalk's limit is 20,000)",
+        required: false,
     },
-    "bodySha256": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      },
-      "description": "preview: each full body's SHA-256, hex"
+    Field {
+        name: "bodySha256",
+        ty: FieldType::Strings,
+        description: "preview: each full body's SHA-256, hex",
+        required: false,
     },
-    "bodies": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      },
-      "description": "preview: each body exactly as it would be POSTed (shortened when bodiesShortened)"
+    Field {
+        name: "bodies",
+        ty: FieldType::Strings,
+        description: "preview: each body exactly as it would be POSTed (shortened when bodiesShortened)",
+        required: false,
     },
-    "bodiesShortened": {
-      "type": "boolean",
-      "description": "preview: true when the bodies were too large to return whole and are shown shortened"
+    Field {
+        name: "bodiesShortened",
+        ty: FieldType::Boolean,
+        description: "preview: true when the bodies were too large to return whole and are shown shortened",
+        required: false,
     },
-    "mentionsAdded": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      },
-      "description": "@ markers appended to the text so the mentions notify"
+    Field {
+        name: "mentionsAdded",
+        ty: FieldType::Strings,
+        description: "@ markers appended to the text so the mentions notify",
+        required: false,
     },
-    "keywordAdded": {
-      "type": "string",
-      "description": "the robot's security keyword, appended because the message had none"
+    Field {
+        name: "keywordAdded",
+        ty: FieldType::String,
+        description: "the robot's security keyword, appended because the message had none",
+        required: false,
     },
-    "sendsLeft": {
-      "type": "integer",
-      "description": "preview: sends the robot has left in its current rate window"
+    Field {
+        name: "sendsLeft",
+        ty: FieldType::Integer,
+        description: "preview: sends the robot has left in its current rate window",
+        required: false,
     },
-    "warnings": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      },
-      "description": "things DingTalk will not render as written (e.g. markdown tables)"
+    Field {
+        name: "warnings",
+        ty: FieldType::Strings,
+        description: "things DingTalk will not render as written (e.g. markdown tables)",
+        required: false,
     },
-    "robots": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      },
-      "description": "list_robots: one line per robot with its state"
-    }
-  },
-  "required": [
-    "ok",
-    "errcode",
-    "errmsg",
-    "delivered"
-  ]
-}"#;
-
-/// The `outputSchema` as a value.
-pub fn output_schema() -> Value {
-    serde_json::from_str(OUTPUT_SCHEMA)
-        .unwrap_or_else(|_| unreachable!("OUTPUT_SCHEMA is valid JSON"))
-}
+    Field {
+        name: "robots",
+        ty: FieldType::Strings,
+        description: "list_robots: one line per robot with its state",
+        required: false,
+    },
+]);
 
 /// What a tool call did.
 #[derive(Debug)]
@@ -691,6 +698,79 @@ fn progress(sent: usize, parts: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(report: &Report) -> BTreeSet<String> {
+        match serde_json::to_value(report).unwrap() {
+            Value::Object(map) => map.into_iter().map(|(key, _)| key).collect(),
+            other => panic!("a report is an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn the_output_schema_describes_every_field_a_report_can_have() {
+        let text = || "x".to_owned();
+        let mut report = Report {
+            ok: true,
+            errcode: 0,
+            errmsg: text(),
+            delivered: Delivery::Yes,
+            error_kind: Some("http"),
+            hint: Some(text()),
+            retry_after_secs: Some(1),
+            cooldown_until: Some(text()),
+            robot: Some(text()),
+            duplicate: true,
+            first_sent_at: Some(text()),
+            preview: true,
+            msgtype: Some("text"),
+            parts: Some(1),
+            parts_sent: Some(1),
+            body_bytes: vec![1],
+            body_sha256: vec![text()],
+            bodies: vec![text()],
+            bodies_shortened: true,
+            mentions_added: vec![text()],
+            keyword_added: Some(text()),
+            sends_left: Some(1),
+            warnings: vec![text()],
+            robots: vec![text()],
+        };
+        let described: BTreeSet<String> =
+            OUTPUT_SCHEMA.0.iter().map(|f| f.name.to_owned()).collect();
+        assert_eq!(keys(&report), described);
+
+        report = Report {
+            error_kind: None,
+            hint: None,
+            retry_after_secs: None,
+            cooldown_until: None,
+            robot: None,
+            duplicate: false,
+            first_sent_at: None,
+            preview: false,
+            msgtype: None,
+            parts: None,
+            parts_sent: None,
+            body_bytes: Vec::new(),
+            body_sha256: Vec::new(),
+            bodies: Vec::new(),
+            bodies_shortened: false,
+            mentions_added: Vec::new(),
+            keyword_added: None,
+            sends_left: None,
+            warnings: Vec::new(),
+            robots: Vec::new(),
+            ..report
+        };
+        let required: BTreeSet<String> = OUTPUT_SCHEMA
+            .0
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name.to_owned())
+            .collect();
+        assert_eq!(keys(&report), required);
+    }
 
     #[test]
     fn progress_names_the_parts() {
