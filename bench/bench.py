@@ -8,8 +8,9 @@ Python 3 standard library only. Figures (min / median / max over interleaved run
   * spawn -> initialize answer received, vs the floor program (bench/floor: reads one JSON line
     with serde_json, writes one line back);
   * a whole short session (spawn, initialize, initialized, tools/list, EOF, exit);
-  * peak RSS (VmHWM from /proc/PID/status) of that session vs the floor, and of a session of
-    10,000 tools/calls (after 1,000 and after 10,000 calls: it must not grow);
+  * peak RSS (VmHWM from /proc/PID/status) of that session vs the floor, the same for the static
+    musl build (when the musl target and musl-tools are installed), and of a session of 10,000
+    tools/calls (after 1,000 and after 10,000 calls: it must not grow);
   * per-call latency of tools/call against a loopback fake webhook (TCP_NODELAY, keep-alive),
     beside a bare keep-alive POST of the same body to the same fake: our share is the
     difference; the fake counts TCP connections to prove one per session;
@@ -33,6 +34,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "dingtalk-mcp")
 FLOOR = os.path.join(ROOT, "target", "floor", "release", "floor")
+MUSL = "x86_64-unknown-linux-musl"
+STATIC = os.path.join(ROOT, "target", MUSL, "release", "dingtalk-mcp")
 TOKEN = "benchtoken0123456789"
 INIT = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
                    "params": {"protocolVersion": "2025-11-25", "capabilities": {},
@@ -44,6 +47,13 @@ def build():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q",
                     "--manifest-path", os.path.join(ROOT, "bench", "floor", "Cargo.toml"),
                     "--target-dir", os.path.join(ROOT, "target", "floor")], cwd=ROOT, check=True)
+    # The static build needs the musl target and musl-tools (README); measured when it builds.
+    static = subprocess.run(["cargo", "build", "--release", "--locked", "-q", "--target", MUSL],
+                            cwd=ROOT)
+    if static.returncode != 0:
+        print(f"(no static build: `rustup target add {MUSL}` and musl-tools are needed)",
+              file=sys.stderr)
+    return static.returncode == 0
 
 
 class Fake(http.server.BaseHTTPRequestHandler):
@@ -118,10 +128,10 @@ def startup(program, env):
     return elapsed, rss
 
 
-def session(env):
+def session(env, program=BIN):
     """Seconds for spawn, initialize, initialized, tools/list, EOF, exit; and the peak RSS."""
     begun = time.perf_counter()
-    process = spawn(BIN, env)
+    process = spawn(program, env)
     send(process, INIT.encode())
     process.stdout.readline()
     send(process, b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
@@ -189,9 +199,9 @@ def pings(env, count):
     return count / elapsed
 
 
-def spread(values, scale=1.0, unit=""):
-    return (f"{min(values) * scale:.3f} / {statistics.median(values) * scale:.3f} / "
-            f"{max(values) * scale:.3f} {unit}")
+def spread(values, scale=1.0, digits=3):
+    return " / ".join(f"{v * scale:,.{digits}f}" for v in
+                      (min(values), statistics.median(values), max(values)))
 
 
 def main():
@@ -200,14 +210,14 @@ def main():
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
-    if not args.no_build:
-        build()
+    static = build() if not args.no_build else os.path.exists(STATIC)
     port = start_fake()
     state_dir = tempfile.mkdtemp(prefix="dingtalk-mcp-bench-")
     env = env_for(port, state_dir)
     floor_env = {"PATH": os.environ.get("PATH", "")}
 
     ours_start, floor_start, ours_rss, floor_rss, sessions, session_rss = [], [], [], [], [], []
+    static_rss = []
     for _ in range(args.runs):  # interleaved, so drift hits both alike
         t, r = startup(BIN, env)
         ours_start.append(t)
@@ -218,6 +228,8 @@ def main():
         t, r = session(env)
         sessions.append(t)
         session_rss.append(r)
+        if static:
+            static_rss.append(session(env, STATIC)[1])
 
     connections_before = Fake.connections
     latencies, rss_1k, rss_all = calls(env, args.calls)
@@ -237,7 +249,10 @@ def main():
     rows = [
         ("spawn -> initialize answer (ms)", spread(ours_start, 1000), spread(floor_start, 1000), f"{start_ratio:.2f}x"),
         ("whole short session (ms)", spread(sessions, 1000), "", ""),
-        ("peak RSS, short session (KiB)", spread(session_rss), spread(floor_rss), f"{rss_ratio:.2f}x"),
+        ("peak RSS, short session (KiB)", spread(session_rss, digits=0), spread(floor_rss, digits=0),
+         f"{rss_ratio:.2f}x"),
+        ("  the same, static musl build (KiB)", spread(static_rss, digits=0) if static else "not built",
+         "", ""),
         (f"peak RSS after 1,000 / {args.calls:,} calls (KiB)", f"{rss_1k} / {rss_all}", "", ""),
         ("tools/call round trip (ms)", spread(latencies, 1000), "", ""),
         ("bare keep-alive POST (ms)", spread(bare, 1000), "", ""),
@@ -259,6 +274,8 @@ def main():
         ("one TCP connection per session", connections == 1),
         ("release binary <= 2 MiB", size <= 2 * 1024 * 1024),
     ]
+    if static:
+        targets.append(("static build's peak RSS <= 1.5 MiB", statistics.median(static_rss) <= 1536))
     print()
     for name, ok in targets:
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
