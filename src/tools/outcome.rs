@@ -153,6 +153,38 @@ struct Report {
     robots: Vec<String>,
 }
 
+impl Report {
+    /// A delivered message's report, with every optional fact absent.
+    fn success(robot: Option<String>) -> Self {
+        Self {
+            ok: true,
+            errcode: 0,
+            errmsg: "ok".into(),
+            delivered: Delivery::Yes,
+            error_kind: None,
+            hint: None,
+            retry_after_secs: None,
+            cooldown_until: None,
+            robot,
+            duplicate: false,
+            first_sent_at: None,
+            preview: false,
+            msgtype: None,
+            parts: None,
+            parts_sent: None,
+            body_bytes: Vec::new(),
+            body_sha256: Vec::new(),
+            bodies: Vec::new(),
+            bodies_shortened: false,
+            mentions_added: Vec::new(),
+            keyword_added: None,
+            sends_left: None,
+            warnings: Vec::new(),
+            robots: Vec::new(),
+        }
+    }
+}
+
 /// The `outputSchema` shared by every tool; it describes [`Report`], field for field.
 pub const OUTPUT_SCHEMA: OutputSchema = OutputSchema(&[
     Field {
@@ -443,32 +475,7 @@ impl Outcome {
     }
 
     fn report(&self, excerpt: Option<usize>) -> (Report, String) {
-        let mut report = Report {
-            ok: true,
-            errcode: 0,
-            errmsg: "ok".into(),
-            delivered: Delivery::Yes,
-            error_kind: None,
-            hint: None,
-            retry_after_secs: None,
-            cooldown_until: None,
-            robot: self.robot.clone(),
-            duplicate: false,
-            first_sent_at: None,
-            preview: false,
-            msgtype: None,
-            parts: None,
-            parts_sent: None,
-            body_bytes: Vec::new(),
-            body_sha256: Vec::new(),
-            bodies: Vec::new(),
-            bodies_shortened: false,
-            mentions_added: Vec::new(),
-            keyword_added: None,
-            sends_left: None,
-            warnings: Vec::new(),
-            robots: Vec::new(),
-        };
+        let mut report = Report::success(self.robot.clone());
         let plan = match &self.end {
             End::Sent(plan) | End::Duplicate { plan, .. } | End::Previewed { plan, .. } => {
                 Some(plan)
@@ -710,7 +717,7 @@ mod tests {
     #[test]
     fn the_output_schema_describes_every_field_a_report_can_have() {
         let text = || "x".to_owned();
-        let mut report = Report {
+        let full = Report {
             ok: true,
             errcode: 0,
             errmsg: text(),
@@ -738,38 +745,15 @@ mod tests {
         };
         let described: BTreeSet<String> =
             OUTPUT_SCHEMA.0.iter().map(|f| f.name.to_owned()).collect();
-        assert_eq!(keys(&report), described);
+        assert_eq!(keys(&full), described);
 
-        report = Report {
-            error_kind: None,
-            hint: None,
-            retry_after_secs: None,
-            cooldown_until: None,
-            robot: None,
-            duplicate: false,
-            first_sent_at: None,
-            preview: false,
-            msgtype: None,
-            parts: None,
-            parts_sent: None,
-            body_bytes: Vec::new(),
-            body_sha256: Vec::new(),
-            bodies: Vec::new(),
-            bodies_shortened: false,
-            mentions_added: Vec::new(),
-            keyword_added: None,
-            sends_left: None,
-            warnings: Vec::new(),
-            robots: Vec::new(),
-            ..report
-        };
         let required: BTreeSet<String> = OUTPUT_SCHEMA
             .0
             .iter()
             .filter(|f| f.required)
             .map(|f| f.name.to_owned())
             .collect();
-        assert_eq!(keys(&report), required);
+        assert_eq!(keys(&Report::success(None)), required);
     }
 
     #[test]
