@@ -12,8 +12,9 @@ How: builds the release binary keeping its symbols and runs two sessions under v
 callgrind: startup (initialize, initialized, tools/list) and a whole one (then a tools/call
 posting to a loopback fake webhook, a preview, a ping). Lists the binary's functions that ran at
 startup first, then the rest of the session's. Symbol
-names carry hashes of the toolchain and the locked dependencies: rerun this after upgrading
-either (bench/bench.py shows the peak RSS rising when the list has gone stale; nothing breaks).
+names carry hashes of the toolchain, the locked dependencies and, for some functions, their own
+code: rerun this after upgrading either and after larger changes (bench/bench.py shows the peak
+RSS rising when the list has gone stale; nothing breaks).
 Needs valgrind. Python 3 standard library only.
 """
 
