@@ -95,13 +95,10 @@ pub enum ComposeError {
 
 /// Composes the bodies for `draft`, for a robot secured by `keywords` (none: no keyword check).
 pub fn compose(draft: Draft, keywords: &[String]) -> Result<Plan, ComposeError> {
-    let keyword = |content: &str| -> Option<&String> {
-        let first = keywords.first()?;
-        (!keywords.iter().any(|k| content.contains(k.as_str()))).then_some(first)
-    };
     match draft {
         Draft::Card(mut message) => {
-            let keyword_added = card_keyword(&mut message, keyword).cloned();
+            let keyword_added =
+                card_keyword(&mut message, |content| missing_keyword(keywords, content)).cloned();
             let body = message.to_body();
             if body.len() > MAX_BODY_BYTES {
                 return Err(ComposeError::CardTooLarge {
@@ -118,123 +115,136 @@ pub fn compose(draft: Draft, keywords: &[String]) -> Result<Plan, ComposeError> 
             })
         }
         Draft::Text { text, mentions } => {
-            let added = mentions.missing_markers(&text);
-            let suffix = marker_suffix("\n", &added);
-            let at = at_of(mentions);
-            let added_keyword = std::cell::Cell::new(None);
-            // Each part is its own message to DingTalk, so each needs a keyword.
-            let with_keyword = |piece: &str| match keyword(piece) {
-                Some(k) => {
-                    added_keyword.set(Some(k));
-                    format!("{piece}\n{k}")
-                }
-                None => piece.to_owned(),
-            };
-            let text_body = |content: String, at: At| {
-                Message::Text {
-                    text: TextBody { content },
-                    at,
-                }
-                .to_body()
-            };
-            let reserve = keywords
-                .first()
-                .map(|k| format!("\n{k}"))
-                .unwrap_or_default();
-            let bodies = split_into_bodies(
-                &text,
-                &[],
-                |piece, numbering| match numbering {
-                    None => text_body(format!("{}{suffix}", with_keyword(piece)), at.clone()),
-                    Some((i, n)) if i == n => text_body(
-                        format!("({i}/{n})\n{}{suffix}", with_keyword(piece)),
-                        at.clone(),
-                    ),
-                    Some((i, n)) => {
-                        text_body(format!("({i}/{n})\n{}", with_keyword(piece)), At::default())
-                    }
-                },
-                // The largest numbering, keyword, suffix and `at`, for every part.
-                || {
-                    text_body(
-                        format!("({MAX_PARTS}/{MAX_PARTS})\n{reserve}{suffix}"),
-                        at.clone(),
-                    )
-                },
-            )?;
-            Ok(Plan {
-                msgtype: "text",
-                bodies,
-                mentions_added: added,
-                keyword_added: added_keyword.get().cloned(),
-                warnings: Vec::new(),
-            })
+            split_message(Splittable::Text, &text, &[], mentions, keywords)
         }
         Draft::Markdown {
             title,
             text,
             mentions,
         } => {
-            let warnings = markdown::warnings(&text);
-            let added = mentions.missing_markers(&text);
-            let suffix = marker_suffix("\n\n", &added);
-            let at = at_of(mentions);
-            let added_keyword = std::cell::Cell::new(None);
-            let with_keyword = |piece: &str| match keyword(&format!("{title}\n{piece}")) {
-                Some(k) => {
-                    added_keyword.set(Some(k));
-                    format!("{piece}\n\n{k}")
-                }
-                None => piece.to_owned(),
-            };
-            let markdown_body = |title: String, text: String, at: At| {
-                Message::Markdown {
-                    markdown: MarkdownBody { title, text },
-                    at,
-                }
-                .to_body()
-            };
-            let reserve = keywords
-                .first()
-                .map(|k| format!("\n\n{k}"))
-                .unwrap_or_default();
-            let bodies = split_into_bodies(
-                &text,
-                &split::protected_spans(&text),
-                |piece, numbering| match numbering {
-                    None => markdown_body(
-                        title.clone(),
-                        format!("{}{suffix}", with_keyword(piece)),
-                        at.clone(),
-                    ),
-                    Some((i, n)) if i == n => markdown_body(
-                        format!("{title} ({i}/{n})"),
-                        format!("{}{suffix}", with_keyword(piece)),
-                        at.clone(),
-                    ),
-                    Some((i, n)) => markdown_body(
-                        format!("{title} ({i}/{n})"),
-                        with_keyword(piece),
-                        At::default(),
-                    ),
-                },
-                || {
-                    markdown_body(
-                        format!("{title} ({MAX_PARTS}/{MAX_PARTS})"),
-                        format!("{reserve}{suffix}"),
-                        at.clone(),
-                    )
-                },
-            )?;
-            Ok(Plan {
-                msgtype: "markdown",
-                bodies,
-                mentions_added: added,
-                keyword_added: added_keyword.get().cloned(),
-                warnings,
-            })
+            let kind = Splittable::Markdown { title: &title };
+            let spans = split::protected_spans(&text);
+            let mut plan = split_message(kind, &text, &spans, mentions, keywords)?;
+            plan.warnings = markdown::warnings(&text);
+            Ok(plan)
         }
     }
+}
+
+/// The first keyword, when `content` holds none of them (DingTalk refuses it: errcode 310000).
+fn missing_keyword<'k>(keywords: &'k [String], content: &str) -> Option<&'k String> {
+    let first = keywords.first()?;
+    (!keywords.iter().any(|k| content.contains(k.as_str()))).then_some(first)
+}
+
+/// A message that may be split, and where its numbering, markers and keyword go.
+#[derive(Debug, Clone, Copy)]
+enum Splittable<'a> {
+    /// Numbered in the content (`(i/n)` on a line of its own); markers and keyword follow a
+    /// line break.
+    Text,
+    /// Numbered in the title (`title (i/n)`); markers and keyword follow a blank line.
+    Markdown {
+        /// The title of every part.
+        title: &'a str,
+    },
+}
+
+impl Splittable<'_> {
+    fn msgtype(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Markdown { .. } => "markdown",
+        }
+    }
+
+    fn separator(self) -> &'static str {
+        match self {
+            Self::Text => "\n",
+            Self::Markdown { .. } => "\n\n",
+        }
+    }
+
+    /// What DingTalk searches for the keyword: a markdown message's title counts too.
+    fn keyword_scope(self, piece: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Text => piece.into(),
+            Self::Markdown { title } => format!("{title}\n{piece}").into(),
+        }
+    }
+
+    /// The body of the whole message (`numbering` none) or of part `i` of `n`.
+    fn body(self, numbering: Option<(usize, usize)>, content: String, at: At) -> Vec<u8> {
+        let message = match self {
+            Self::Text => Message::Text {
+                text: TextBody {
+                    content: match numbering {
+                        Some((i, n)) => format!("({i}/{n})\n{content}"),
+                        None => content,
+                    },
+                },
+                at,
+            },
+            Self::Markdown { title } => Message::Markdown {
+                markdown: MarkdownBody {
+                    title: match numbering {
+                        Some((i, n)) => format!("{title} ({i}/{n})"),
+                        None => title.to_owned(),
+                    },
+                    text: content,
+                },
+                at,
+            },
+        };
+        message.to_body()
+    }
+}
+
+/// Text or markdown, split into numbered parts when too long. Each part is its own message to
+/// DingTalk, so each gets the keyword it lacks; only the last carries the mention markers and
+/// the `at` object, so people are notified once.
+fn split_message(
+    kind: Splittable<'_>,
+    text: &str,
+    protected: &[std::ops::Range<usize>],
+    mentions: Mentions,
+    keywords: &[String],
+) -> Result<Plan, ComposeError> {
+    let added = mentions.missing_markers(text);
+    let separator = kind.separator();
+    let suffix = marker_suffix(separator, &added);
+    let at = at_of(mentions);
+    let added_keyword = std::cell::Cell::new(None);
+    let part = |piece: &str, numbering: Option<(usize, usize)>| {
+        let mut content = piece.to_owned();
+        if let Some(k) = missing_keyword(keywords, &kind.keyword_scope(piece)) {
+            added_keyword.set(Some(k));
+            content = format!("{content}{separator}{k}");
+        }
+        if numbering.is_none_or(|(i, n)| i == n) {
+            content.push_str(&suffix);
+            kind.body(numbering, content, at.clone())
+        } else {
+            kind.body(numbering, content, At::default())
+        }
+    };
+    let reserve = keywords
+        .first()
+        .map(|k| format!("{separator}{k}"))
+        .unwrap_or_default();
+    // The largest numbering, keyword, suffix and `at`, for every part.
+    let envelope = || {
+        let numbering = Some((MAX_PARTS, MAX_PARTS));
+        kind.body(numbering, format!("{reserve}{suffix}"), at.clone())
+    };
+    let bodies = split_into_bodies(text, protected, part, envelope)?;
+    Ok(Plan {
+        msgtype: kind.msgtype(),
+        bodies,
+        mentions_added: added,
+        keyword_added: added_keyword.get().cloned(),
+        warnings: Vec::new(),
+    })
 }
 
 /// Appends the keyword to a card lacking one: to the text of a link or actionCard (whose title
@@ -467,6 +477,18 @@ mod tests {
             json(&plan.bodies[0])["text"]["content"],
             "all good\n告警\n@13800000000"
         );
+        // A markdown title is part of what the keyword check reads, as a card's title is.
+        let plan = compose(
+            Draft::Markdown {
+                title: "deploy".into(),
+                text: "all good".into(),
+                mentions: Mentions::default(),
+            },
+            &keywords,
+        )
+        .unwrap();
+        assert_eq!(plan.keyword_added, None, "the title has one");
+        assert_eq!(json(&plan.bodies[0])["markdown"]["text"], "all good");
         // A long message: every part is a message of its own and gets the keyword.
         let plan = compose(
             Draft::Markdown {
