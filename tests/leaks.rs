@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use common::fake::{Fake, Reply};
-use common::{Audited, BIN, Process, SECRET, TOKEN};
+use common::{Audited, Network, Process, SECRET, TOKEN, run_once};
 use serde_json::{Value, json};
 
 /// One valid call per tool; `n` keeps texts distinct so none is suppressed as a duplicate.
@@ -120,25 +118,8 @@ fn no_fault_and_no_tool_leaks_a_secret_with_a_url_with_or_without_a_secret() {
 /// Runs the binary with `args` in an empty network namespace, where a bare token's
 /// `oapi.dingtalk.com` cannot resolve, and returns stdout and stderr.
 fn run_isolated(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (String, String) {
-    let mut child = Command::new("unshare")
-        .arg("-n")
-        .arg(BIN)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("unshare -n runs here");
-    // A command that does not read stdin (check, send --text) may exit first: a failed write
-    // to it is expected, not a test failure.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let output = child.wait_with_output().unwrap();
-    (
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let output = run_once(args, env, stdin, Network::None);
+    (output.stdout, output.stderr)
 }
 
 #[test]
@@ -194,24 +175,11 @@ fn the_cli_leaks_nothing_against_a_webhook_that_echoes_secrets() {
         &["send", "--text", "cli"],
         &["send", "--text", "ok now"],
     ] {
-        let output = Command::new(BIN)
-            .args(args)
-            .env_clear()
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
+        let output = run_once(args, &env, "", Network::Host);
         let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];
         secrets.extend(fake.signatures());
-        assert_clean(
-            &format!("{args:?} stdout"),
-            &String::from_utf8_lossy(&output.stdout),
-            &secrets,
-        );
-        assert_clean(
-            &format!("{args:?} stderr"),
-            &String::from_utf8_lossy(&output.stderr),
-            &secrets,
-        );
+        assert_clean(&format!("{args:?} stdout"), &output.stdout, &secrets);
+        assert_clean(&format!("{args:?} stderr"), &output.stderr, &secrets);
     }
     let mut secrets = vec![TOKEN.to_owned(), SECRET.to_owned()];
     secrets.extend(fake.signatures());

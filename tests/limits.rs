@@ -5,11 +5,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::fake::{Fake, Reply};
-use common::{Audited, BIN, Process, SECRET, TOKEN, fresh_state_dir, result_text};
+use common::{
+    Audited, Network, Output, Process, SECRET, TOKEN, fresh_state_dir, result_text, run_once,
+};
 use serde_json::{Value, json};
 
 fn facts(result: &Value) -> &Value {
@@ -424,33 +425,18 @@ fn the_monthly_count_and_the_audit_log_record_sends_without_secrets() {
 }
 
 fn run_cli(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (Option<i32>, String, String) {
-    let state = fresh_state_dir();
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("DINGTALK_STATE_DIR", &state)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    // A command that does not read stdin (check, send --text) may exit first: a failed write
-    // to it is expected, not a test failure.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let output = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    );
+    let Output {
+        code,
+        stdout,
+        stderr,
+    } = run_once(args, env, stdin, Network::Host);
     for secret in [TOKEN, SECRET] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
             "{args:?} leaked a secret"
         );
     }
-    (output.status.code(), stdout, stderr)
+    (code, stdout, stderr)
 }
 
 #[test]

@@ -14,7 +14,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::fake::{Fake, Reply};
-use common::{Audited, Process, SECRET, TOKEN, fresh_state_dir, result_text};
+use common::{
+    Audited, Network, Output, Process, SECRET, TOKEN, fresh_state_dir, result_text, run_once,
+};
 use serde_json::{Value, json};
 
 fn facts(result: &Value) -> &Value {
@@ -177,31 +179,15 @@ fn dns_failure_in_an_empty_network_namespace_is_reported_as_not_sent() {
         TOKEN.to_owned(),
         format!("https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"),
     ] {
-        let state = fresh_state_dir();
-        let output = Command::new("unshare")
-            .args(["-n", common::BIN])
-            .env_clear()
-            .env("DINGTALK_BOT_ACCESS_TOKEN", &token)
-            .env("DINGTALK_BOT_SECRET", SECRET)
-            .env("DINGTALK_TIMEOUT_SECS", "2")
-            .env("DINGTALK_STATE_DIR", &state)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                let mut stdin = child.stdin.take().unwrap();
-                stdin.write_all(concat!(
-                    r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_text_message","arguments":{"text":"x"}}}"#,
-                    "\n"
-                ).as_bytes())?;
-                drop(stdin);
-                child.wait_with_output()
-            })
-            .expect("unshare -n runs here (root, util-linux)");
-        assert!(output.status.success(), "{output:?}");
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        let env = [
+            ("DINGTALK_BOT_ACCESS_TOKEN", token.as_str()),
+            ("DINGTALK_BOT_SECRET", SECRET),
+            ("DINGTALK_TIMEOUT_SECS", "2"),
+        ];
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_text_message","arguments":{"text":"x"}}}"#;
+        let output = run_once(&[], &env, &format!("{call}\n"), Network::None);
+        assert_eq!(output.code, Some(0), "{output:?}");
+        let Output { stdout, stderr, .. } = output;
         let result: Value = serde_json::from_str(stdout.trim()).unwrap();
         let result = &result["result"];
         assert_eq!(facts(result)["errorKind"], "connection", "{result}");

@@ -5,9 +5,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
-use common::{BIN, Process};
+use common::{Network, Process, command};
 use serde_json::json;
 
 const LIMIT_KIB: u64 = 16 * 1024;
@@ -51,13 +50,7 @@ fn a_flood_of_100_000_requests_keeps_memory_flat() {
 
 #[test]
 fn a_host_closing_stdout_ends_the_server_quietly() {
-    let mut child = Command::new(BIN)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(&[], &[], Network::Host).spawn().unwrap();
     drop(child.stdout.take());
     let mut stdin = child.stdin.take().unwrap();
     // The first answer hits the closed pipe; the server stops reading, so later writes may fail.

@@ -64,17 +64,7 @@ impl Process {
     /// Starts the binary with exactly these environment variables (as a host's `env` block
     /// would), plus a state directory of its own unless `env` names one.
     pub fn spawn(env: &[(&str, &str)]) -> Self {
-        let state_dir = fresh_state_dir();
-        let mut command = Command::new(BIN);
-        command.env_clear();
-        if !env.iter().any(|(k, _)| *k == "DINGTALK_STATE_DIR") {
-            command.env("DINGTALK_STATE_DIR", &state_dir);
-        }
-        let mut child = command
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut child = command(&[], env, Network::Host)
             .spawn()
             .expect("start the server");
         let stdout = child.stdout.take().expect("stdout");
@@ -286,6 +276,69 @@ impl Audited {
                 self.audit.to_str().expect("temp paths are UTF-8"),
             ),
         ]
+    }
+}
+
+/// What a run of the binary may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// This machine's network (the tests' fakes listen on loopback).
+    Host,
+    /// None: an empty network namespace (`unshare -n`, needs root), where no name resolves.
+    None,
+}
+
+/// The binary with `args` and exactly these environment variables (as a host's `env` block
+/// would), plus a state directory of its own unless `env` names one; stdio piped.
+pub fn command(args: &[&str], env: &[(&str, &str)], network: Network) -> Command {
+    let mut command = match network {
+        Network::Host => Command::new(BIN),
+        Network::None => {
+            let mut unshare = Command::new("unshare");
+            unshare.args(["-n", BIN]);
+            unshare
+        }
+    };
+    command.args(args).env_clear();
+    if !env.iter().any(|(k, _)| *k == "DINGTALK_STATE_DIR") {
+        command.env("DINGTALK_STATE_DIR", fresh_state_dir());
+    }
+    command
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// What one run of a command printed, and its exit code.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code; `None` when a signal ended it.
+    pub code: Option<i32>,
+    /// All of stdout.
+    pub stdout: String,
+    /// All of stderr.
+    pub stderr: String,
+}
+
+/// Runs the binary once (see [`command`]) with `stdin` written and closed, to its exit.
+pub fn run_once(args: &[&str], env: &[(&str, &str)], stdin: &str, network: Network) -> Output {
+    let mut child = command(args, env, network)
+        .spawn()
+        .expect("start the binary (unshare -n needs root and util-linux)");
+    // A command that does not read stdin (check, send --text) may exit first: a failed write
+    // to it is expected, not a test failure.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    let output = child.wait_with_output().expect("wait for the binary");
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
 }
 
